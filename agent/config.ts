@@ -1,0 +1,203 @@
+/**
+ * The agent's configuration: the contract between the injector (which writes it into the agent
+ * container's `AVI_AGENT_CONFIG` env var as JSON) and the agent (which validates it at start-up).
+ * It carries no secrets. Versioned so an older agent image refuses a config it does not understand.
+ */
+import { z } from "zod";
+import { parseDurationSeconds } from "./duration.js";
+
+export const AGENT_CONFIG_ENV = "AVI_AGENT_CONFIG";
+/** Downward-API env vars the injector sets on the agent container. */
+export const POD_NAME_ENV = "AVI_POD_NAME";
+export const POD_NAMESPACE_ENV = "AVI_POD_NAMESPACE";
+export const POD_UID_ENV = "AVI_POD_UID";
+
+export const DEFAULT_OUTPUT_DIR = "/var/run/secrets/airflow-vault";
+export const DEFAULT_TOKEN_FILE = "/var/run/secrets/airflow-vault-agent/token";
+export const DEFAULT_ENDPOINT_PORT = 9911;
+export const DEFAULT_HEALTH_PORT = 9912;
+
+/** A Go-style duration string ("15m", "1h30m") or a number of seconds; parsed to seconds. */
+const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  try {
+    return parseDurationSeconds(value);
+  } catch (err) {
+    ctx.addIssue({ code: "custom", message: (err as Error).message });
+    return z.NEVER;
+  }
+});
+
+/** Credential names become file names (`<name>.json`) and URL path segments. */
+export const CREDENTIAL_NAME = /^[a-z0-9]([a-z0-9_-]{0,61}[a-z0-9])?$/;
+
+const vaultPath = z
+  .string()
+  .min(1)
+  .refine((p) => !p.startsWith("/") && !p.startsWith("v1/") && !p.split("/").includes(".."), {
+    message: 'must be a Vault API path without a leading "/" or "v1/" and without "..", e.g. "aws/sts/etl"',
+  });
+
+export const credentialFormatSchema = z.enum(["aws", "minio", "kv"]);
+export type CredentialFormat = z.infer<typeof credentialFormatSchema>;
+
+export const credentialSpecSchema = z
+  .object({
+    name: z.string().regex(CREDENTIAL_NAME, {
+      message: "must be 1-63 lower-case letters, digits, '-' or '_', starting and ending with a letter or digit",
+    }),
+    /** Vault read path, e.g. `aws/sts/etl`, `aws/creds/etl`, `secret/data/rgw/etl`, `minio/creds/etl`. */
+    path: vaultPath,
+    format: credentialFormatSchema,
+    /** S3 endpoint the task should use (MinIO/Ceph); absent for AWS. */
+    endpoint: z.url({ protocol: /^https?$/ }).optional(),
+    region: z.string().min(1).optional(),
+    /** Also write an Airflow connection with this conn id into airflow/connections.json. */
+    airflowConnId: z.string().regex(/^[A-Za-z0-9_.-]{1,250}$/).optional(),
+    /** Requested TTL, for engines that take one (AWS STS types). */
+    ttl: duration.optional(),
+    /**
+     * kv: how often to re-read (default 5m, like Vault Agent's static_secret_render_interval).
+     * Leased credentials: an upper bound on a credential's age before it is re-fetched (rotation period).
+     */
+    refreshInterval: duration.optional(),
+    /** Response field-name overrides (defaults depend on the format; see DESIGN §6). */
+    fields: z
+      .object({
+        accessKey: z.string().min(1).optional(),
+        secretKey: z.string().min(1).optional(),
+        sessionToken: z.string().min(1).optional(),
+        expiration: z.string().min(1).optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+export type CredentialSpec = z.output<typeof credentialSpecSchema>;
+
+export const auditContextSchema = z
+  .object({
+    namespace: z.string().min(1),
+    serviceAccount: z.string().min(1),
+    dagId: z.string().optional(),
+    taskId: z.string().optional(),
+    runId: z.string().optional(),
+    tryNumber: z.string().optional(),
+    mapIndex: z.string().optional(),
+  })
+  .strict();
+export type AuditContext = z.output<typeof auditContextSchema>;
+
+const port = z.number().int().min(1).max(65535);
+
+export const agentConfigSchema = z
+  .object({
+    version: z.literal(1),
+    mode: z.enum(["sidecar", "init"]),
+    vault: z
+      .object({
+        address: z.url({ protocol: /^https?$/ }),
+        /** Vault Enterprise/HCP namespace (X-Vault-Namespace). */
+        namespace: z.string().min(1).optional(),
+        /** PEM bundle of CAs trusted for the Vault server (in addition to the system roots). */
+        caCert: z.string().includes("-----BEGIN CERTIFICATE-----").optional(),
+        tlsServerName: z.string().min(1).optional(),
+        authMount: z.string().min(1).default("kubernetes"),
+        role: z.string().min(1),
+        /** The projected service-account token (audience = the Vault role's audience). */
+        tokenFile: z.string().min(1).default(DEFAULT_TOKEN_FILE),
+        /** Per-request timeout. */
+        timeout: duration.default(10),
+        /** Retries for idempotent requests (412, 429, 5xx except 501, transport errors). */
+        maxRetries: z.number().int().min(0).max(10).default(2),
+      })
+      .strict(),
+    outputDir: z.string().min(1).default(DEFAULT_OUTPUT_DIR),
+    /** Mode of every file written to outputDir; the injector derives it from the pod's security context. */
+    fileMode: z.number().int().min(0).max(0o777).default(0o440),
+    endpoint: z.object({ port: port.default(DEFAULT_ENDPOINT_PORT) }).strict().default({ port: DEFAULT_ENDPOINT_PORT }),
+    health: z
+      .object({ host: z.string().min(1).default("0.0.0.0"), port: port.default(DEFAULT_HEALTH_PORT) })
+      .strict()
+      .default({ host: "0.0.0.0", port: DEFAULT_HEALTH_PORT }),
+    credentials: z.array(credentialSpecSchema).min(1),
+    /** Credential served to the AWS default chain (endpoint env vars); defaults to the first. */
+    defaultCredential: z.string().optional(),
+    revokeOnExit: z.boolean().default(true),
+    shutdownGrace: duration.default(5),
+    logLevel: z.enum(["debug", "info", "warn", "error"]).default("info"),
+    context: auditContextSchema,
+  })
+  .strict()
+  .superRefine((cfg, ctx) => {
+    const seen = new Set<string>();
+    cfg.credentials.forEach((c, i) => {
+      if (seen.has(c.name)) {
+        ctx.addIssue({ code: "custom", path: ["credentials", i, "name"], message: `duplicate credential name "${c.name}"` });
+      }
+      seen.add(c.name);
+    });
+    if (cfg.defaultCredential !== undefined && !seen.has(cfg.defaultCredential)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["defaultCredential"],
+        message: `"${cfg.defaultCredential}" is not one of the credentials (${[...seen].join(", ")})`,
+      });
+    }
+    if (cfg.endpoint.port === cfg.health.port) {
+      ctx.addIssue({ code: "custom", path: ["health", "port"], message: "must differ from endpoint.port" });
+    }
+  });
+
+/** What the injector writes (durations may be strings, defaults may be omitted). */
+export type AgentConfigInput = z.input<typeof agentConfigSchema>;
+/** What the agent runs with (defaults applied, durations in seconds). */
+export type AgentConfig = z.output<typeof agentConfigSchema>;
+
+export class AgentConfigError extends Error {
+  override readonly name = "AgentConfigError";
+}
+
+/** Validates a parsed config; errors name each offending field, e.g. `credentials.0.path: …`. */
+export function parseAgentConfig(value: unknown): AgentConfig {
+  const result = agentConfigSchema.safeParse(value);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `${i.path.length > 0 ? i.path.join(".") : "(root)"}: ${i.message}`);
+    throw new AgentConfigError(`invalid agent config:\n  ${lines.join("\n  ")}`);
+  }
+  return result.data;
+}
+
+/** Reads and validates `AVI_AGENT_CONFIG`. */
+export function agentConfigFromEnv(env: NodeJS.ProcessEnv): AgentConfig {
+  const raw = env[AGENT_CONFIG_ENV];
+  if (raw === undefined || raw.trim() === "") {
+    throw new AgentConfigError(`${AGENT_CONFIG_ENV} is not set: the agent is configured by the injector; run it through the webhook or "avi inject"`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch (err) {
+    throw new AgentConfigError(`${AGENT_CONFIG_ENV} is not valid JSON: ${(err as Error).message}`);
+  }
+  return parseAgentConfig(parsed);
+}
+
+/** The credential whose endpoint URL goes into AWS_CONTAINER_CREDENTIALS_FULL_URI. */
+export function defaultCredentialName(cfg: Pick<AgentConfig, "credentials" | "defaultCredential">): string {
+  // credentials has min(1), so [0] exists after validation.
+  return cfg.defaultCredential ?? (cfg.credentials[0] as CredentialSpec).name;
+}
+
+/** Files the agent writes under outputDir (DESIGN §7); the injector points env vars at some of them. */
+export const OUTPUT_FILES = {
+  endpointToken: "endpoint-token",
+  awsConfig: "aws/config",
+  awsCredentials: "aws/credentials",
+  airflowConnections: "airflow/connections.json",
+  status: "status.json",
+} as const;
+
+/** Path of a credential on the loopback endpoint (ECS container-credentials protocol). */
+export function credentialEndpointPath(name: string): string {
+  return `/v1/credentials/${name}`;
+}
