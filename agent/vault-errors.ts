@@ -76,6 +76,8 @@ export function classifyResponse(status: number, text: string): VaultErrorKind {
   const lower = text.toLowerCase();
   for (const [needle, kind] of SUBSTRINGS) if (lower.includes(needle)) return kind;
   if (status === 403) return "permission-denied";
+  // 412: an Enterprise index not replicated yet, or an Agent listener wanting X-Vault-Request; transient.
+  if (status === 412) return "server";
   if (status === 429) return "rate-limited";
   if (status === 404) return "not-found";
   if (status === 503) return "sealed";
