@@ -3,7 +3,7 @@
  * container's `AVI_AGENT_CONFIG` env var as JSON) and the agent (which validates it at start-up).
  * It carries no secrets. Versioned so an older agent image refuses a config it does not understand.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { parseDurationSeconds } from "./duration.js";
 
 export const AGENT_CONFIG_ENV = "AVI_AGENT_CONFIG";
@@ -87,7 +87,8 @@ export const auditContextSchema = z
   .strict();
 export type AuditContext = z.output<typeof auditContextSchema>;
 
-const port = z.number().int().min(1).max(65535);
+/** 0 asks the OS for a free port (tests and benchmarks); the agent reports bound ports in status.json. */
+const port = z.number().int().min(0).max(65535);
 
 export const agentConfigSchema = z
   .object({
@@ -136,6 +137,15 @@ export const agentConfigSchema = z
       }
       seen.add(c.name);
     });
+    const connIds = new Map<string, number>();
+    cfg.credentials.forEach((c, i) => {
+      if (c.airflowConnId === undefined) return;
+      const first = connIds.get(c.airflowConnId);
+      if (first !== undefined) {
+        ctx.addIssue({ code: "custom", path: ["credentials", i, "airflowConnId"], message: `"${c.airflowConnId}" is also the airflowConnId of credentials.${first}; connection ids must be unique` });
+      }
+      connIds.set(c.airflowConnId, i);
+    });
     if (cfg.defaultCredential !== undefined && !seen.has(cfg.defaultCredential)) {
       ctx.addIssue({
         code: "custom",
@@ -143,7 +153,7 @@ export const agentConfigSchema = z
         message: `"${cfg.defaultCredential}" is not one of the credentials (${[...seen].join(", ")})`,
       });
     }
-    if (cfg.endpoint.port === cfg.health.port) {
+    if (cfg.endpoint.port === cfg.health.port && cfg.endpoint.port !== 0) {
       ctx.addIssue({ code: "custom", path: ["health", "port"], message: "must differ from endpoint.port" });
     }
   });

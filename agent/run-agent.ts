@@ -74,7 +74,8 @@ export async function startAgent(cfg: AgentConfig, options: AgentOptions = {}): 
   const publish = async (): Promise<ReadonlyMap<string, number>> => {
     const now = time.now();
     const published = publishedCredentials(machine);
-    const files = renderOutputFiles(cfg.credentials, published, cfg.outputDir, renderStatus(machine, now, cfg.vault.address, fingerprint));
+    const status = renderStatus(machine, now, { vaultAddress: cfg.vault.address, fingerprint, endpointPort, healthPort });
+    const files = renderOutputFiles(cfg.credentials, published, cfg.outputDir, status);
     if (cfg.mode === "sidecar") files.set(OUTPUT_FILES.endpointToken, endpointToken);
     await output.write(new Map([...files].sort(([a], [b]) => writeOrder(a) - writeOrder(b))));
     return new Map(published.map((p) => [p.spec.name, p.seq]));

@@ -16,7 +16,16 @@ function error(e: ErrorInfo | undefined): { at: string | null; kind: string; mes
  * status.json is written last in every publication, after the credential files of the same state,
  * so "written" and "ready" describe the state once this write completes.
  */
-export function renderStatus(machine: Lifecycle, now: number, vaultAddress: string, fingerprint: (v: string) => string): string {
+export interface StatusContext {
+  readonly vaultAddress: string;
+  readonly fingerprint: (value: string) => string;
+  /** Bound ports (sidecar mode), so tools can find an agent started on port 0. */
+  readonly endpointPort?: number | undefined;
+  readonly healthPort?: number | undefined;
+}
+
+export function renderStatus(machine: Lifecycle, now: number, context: StatusContext): string {
+  const { fingerprint } = context;
   const token = machine.auth.current;
   const credentials: Record<string, unknown> = {};
   for (const c of machine.credentials.values()) {
@@ -47,7 +56,7 @@ export function renderStatus(machine: Lifecycle, now: number, vaultAddress: stri
     phase: machine.phase === "starting" && ready ? "running" : machine.phase,
     ready,
     vault: {
-      address: vaultAddress,
+      address: context.vaultAddress,
       authenticated: token !== undefined && !token.dead && token.expiresAt > now,
       token: token === undefined ? null : fingerprint(token.accessor),
       tokenExpiresAt: iso(token?.expiresAt),
@@ -56,6 +65,7 @@ export function renderStatus(machine: Lifecycle, now: number, vaultAddress: stri
       lastError: error(machine.auth.lastError),
     },
     files: { lastError: error(machine.publish.lastError) },
+    ...(context.endpointPort !== undefined ? { endpoint: { url: `http://127.0.0.1:${context.endpointPort}/v1/credentials/`, healthPort: context.healthPort ?? null } } : {}),
     credentials,
   };
   return `${JSON.stringify(doc, null, 2)}\n`;

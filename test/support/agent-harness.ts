@@ -101,7 +101,7 @@ export function createHarness(input: Partial<AgentConfigInput> & Pick<AgentConfi
     publish: () => {
       if (h.failWrites !== undefined) return Promise.reject(new Error(h.failWrites));
       const published = publishedCredentials(machine);
-      const rendered = renderOutputFiles(cfg.credentials, published, cfg.outputDir, renderStatus(machine, time.now(), cfg.vault.address, fingerprint));
+      const rendered = renderOutputFiles(cfg.credentials, published, cfg.outputDir, renderStatus(machine, time.now(), { vaultAddress: cfg.vault.address, fingerprint }));
       for (const [path, content] of rendered) {
         if (files.get(path) !== content) writes.set(path, (writes.get(path) ?? 0) + 1);
         files.set(path, content);
