@@ -21,7 +21,7 @@ const AGENT_COMMAND = "./commands/agent.js";
 const axiosUnused = {
   name: "node-vault-without-axios",
   setup(b) {
-    b.onResolve({ filter: /^axios$/ }, (args) => (args.importer.includes("node-vault") ? { path: fileURLToPath(new URL("./axios-unused.cjs", import.meta.url)) } : undefined));
+    b.onResolve({ filter: /^axios$/ }, (args) => (args.importer.includes("node-vault") ? { path: fileURLToPath(new URL("./axios-unused.mjs", import.meta.url)) } : undefined));
   },
 };
 
