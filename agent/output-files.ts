@@ -82,7 +82,13 @@ export class OutputDirectory {
   }
 
   private async ensureDir(dir: string): Promise<void> {
-    if (dir === this.dir || this.dirs.has(dir)) return;
+    if (this.dirs.has(dir)) return;
+    if (dir === this.dir) {
+      // Normally the pod's emptyDir mount (not ours to chmod); created when run outside Kubernetes.
+      await mkdir(dir, { recursive: true, mode: directoryMode(this.fileMode) });
+      this.dirs.add(dir);
+      return;
+    }
     await mkdir(dir, { recursive: true, mode: directoryMode(this.fileMode) });
     await chmod(dir, directoryMode(this.fileMode));
     this.dirs.add(dir);

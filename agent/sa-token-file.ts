@@ -18,6 +18,8 @@ export async function readServiceAccountToken(path: string): Promise<string> {
 }
 
 export interface TokenFileWatch {
+  /** Resolves once the watcher is attached (changes before that may be missed). */
+  readonly ready: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -30,7 +32,7 @@ export function watchServiceAccountToken(path: string, onChange: () => void): To
       return undefined;
     }
   };
-  void digest().then((d) => {
+  const initial = digest().then((d) => {
     last ??= d;
   });
   const watcher = watch(dirname(path), { depth: 0, ignoreInitial: true, persistent: false });
@@ -44,5 +46,7 @@ export function watchServiceAccountToken(path: string, onChange: () => void): To
   };
   watcher.on("all", check);
   watcher.on("error", () => undefined);
-  return { close: () => watcher.close() };
+  const attached = new Promise<void>((resolve) => watcher.once("ready", () => resolve()));
+  const ready = Promise.all([attached, initial]).then(() => undefined);
+  return { ready, close: () => watcher.close() };
 }
