@@ -137,7 +137,7 @@ describe("formats", () => {
       password: "wJal/rXUt+nFEMI=",
       extra: { endpoint_url: "http://rgw.ceph.svc:8080", region_name: "default", aws_session_token: "FwoGZXIvYXdzEJr//////////wEaD" },
     });
-    const fixtureExtra = Object.keys((fixture["minio_default"]?.["extra"] ?? {}) as object);
+    const fixtureExtra = Object.keys((fixture["minio_default"]?.["extra"] ?? {}));
     for (const key of Object.keys(ours["rgw_default"]?.["extra"] as object)) expect(fixtureExtra).toContain(key);
   });
 
