@@ -130,7 +130,7 @@ export class AgentRuntime {
             const lease = await vault.renewLease(effect.token.secret, effect.leaseId, effect.incrementS, { signal });
             return { type: "renew-lease-ok", name: effect.name, seq: effect.seq, sentAt, lease };
           },
-          (error) => ({ type: "renew-lease-failed", name: effect.name, seq: effect.seq, error }),
+          (error) => ({ type: "renew-lease-failed", name: effect.name, seq: effect.seq, tokenGen: effect.token.gen, error }),
         );
       case "revoke-lease":
         // Revocations are not abandoned at shutdown: they are what shutdown waits for.

@@ -107,7 +107,9 @@ export interface CredentialState {
 export interface AuthState {
   current: Token | undefined;
   retired: Token[];
-  op: "idle" | "login" | "renew";
+  /** A login and a renewal may be in flight at the same time (a token died while renewing). */
+  loginInFlight: boolean;
+  renewInFlight: boolean;
   next: { op: "login" | "renew"; at: number } | undefined;
   loginFailures: number;
   renewFailures: number;
@@ -129,7 +131,7 @@ export type Event =
   | { readonly type: "fetch-ok"; readonly name: string; readonly tokenGen: number; readonly sentAt: number; readonly secret: FetchedSecret }
   | { readonly type: "fetch-failed"; readonly name: string; readonly tokenGen: number; readonly error: Failure }
   | { readonly type: "renew-lease-ok"; readonly name: string; readonly seq: number; readonly sentAt: number; readonly lease: LeaseResult }
-  | { readonly type: "renew-lease-failed"; readonly name: string; readonly seq: number; readonly error: Failure }
+  | { readonly type: "renew-lease-failed"; readonly name: string; readonly seq: number; readonly tokenGen: number; readonly error: Failure }
   | { readonly type: "revoke-done"; readonly target: string; readonly error?: Failure | undefined }
   | { readonly type: "published"; readonly ok: boolean; readonly seqs: ReadonlyMap<string, number>; readonly error?: string | undefined }
   | { readonly type: "jwt-changed" }
@@ -201,7 +203,8 @@ export class Lifecycle {
   readonly auth: AuthState = {
     current: undefined,
     retired: [],
-    op: "idle",
+    loginInFlight: false,
+    renewInFlight: false,
     next: undefined,
     loginFailures: 0,
     renewFailures: 0,
@@ -293,7 +296,7 @@ export class Lifecycle {
       case "renew-lease-ok":
         return this.onRenewLeaseOk(this.cred(event.name), event.seq, event.sentAt, event.lease);
       case "renew-lease-failed":
-        return this.onRenewLeaseFailed(this.cred(event.name), event.seq, event.error);
+        return this.onRenewLeaseFailed(this.cred(event.name), event.seq, event.tokenGen, event.error);
       case "revoke-done":
         return this.onRevokeDone(event.target, event.error);
       case "published":
@@ -345,17 +348,17 @@ export class Lifecycle {
   }
 
   private startLogin(): void {
-    if (this.auth.op === "login") return;
+    if (this.auth.loginInFlight) return;
     this.disarm(AUTH_TIMER);
     this.auth.next = undefined;
-    this.auth.op = "login";
+    this.auth.loginInFlight = true;
     this.emit({ type: "login", gen: this.auth.nextGen++ });
   }
 
   private startTokenRenewal(): void {
     const token = this.usableToken();
     if (token === undefined) return this.startLogin();
-    this.auth.op = "renew";
+    this.auth.renewInFlight = true;
     this.emit({ type: "renew-token", token });
   }
 
@@ -372,7 +375,7 @@ export class Lifecycle {
   }
 
   private onLoginOk(gen: number, sentAt: number, auth: AuthResult): void {
-    this.auth.op = "idle";
+    this.auth.loginInFlight = false;
     const leaseMs = auth.leaseDurationS * 1000;
     const token: Token = {
       gen,
@@ -420,7 +423,7 @@ export class Lifecycle {
   }
 
   private onLoginFailed(error: Failure): void {
-    this.auth.op = "idle";
+    this.auth.loginInFlight = false;
     this.auth.loginFailures++;
     this.auth.stats.loginFailures++;
     this.auth.lastError = { at: this.now, kind: error.kind, message: error.message };
@@ -440,11 +443,11 @@ export class Lifecycle {
 
   private onJwtChanged(): void {
     this.log("info", "service-account token file changed; the next login uses it", {});
-    if (this.auth.op === "idle" && this.auth.next?.op === "login" && this.auth.loginFailures > 0) this.startLogin();
+    if (!this.auth.loginInFlight && this.auth.next?.op === "login" && this.auth.loginFailures > 0) this.startLogin();
   }
 
   private onRenewTokenOk(gen: number, sentAt: number, auth: AuthResult): void {
-    this.auth.op = "idle";
+    this.auth.renewInFlight = false;
     const token = this.auth.current;
     if (token === undefined || token.gen !== gen) return;
     const remaining = auth.leaseDurationS * 1000;
@@ -470,7 +473,7 @@ export class Lifecycle {
   }
 
   private onRenewTokenFailed(gen: number, error: Failure): void {
-    this.auth.op = "idle";
+    this.auth.renewInFlight = false;
     const token = this.auth.current;
     if (token === undefined || token.gen !== gen) return;
     this.auth.lastError = { at: this.now, kind: error.kind, message: error.message };
@@ -517,7 +520,8 @@ export class Lifecycle {
     token.dead = true;
     token.fixedEnd = true;
     token.expiresAt = Math.min(token.expiresAt, this.now);
-    if (this.auth.current === token) {
+    const wasCurrent = this.auth.current === token;
+    if (wasCurrent) {
       this.auth.current = undefined;
       this.auth.retired.push(token);
     }
@@ -534,7 +538,7 @@ export class Lifecycle {
       }
       for (const s of c.superseded) if (s.tokenGen === token.gen) s.leaseLost = true;
     }
-    if (this.auth.op !== "login") this.startLogin();
+    if (wasCurrent) this.startLogin();
   }
 
   /** A version's validity ends no later than the token that created its lease, once that is fixed. */
@@ -589,7 +593,7 @@ export class Lifecycle {
         c.warned.add("token-life");
         this.log("info", "logging in again before minting: the current Vault token ends before the new lease would", { credential: c.spec.name, token_expires_at: iso(token.expiresAt) });
       }
-      if (this.auth.op === "idle" && this.auth.loginFailures === 0) this.startLogin();
+      if (this.auth.loginFailures === 0) this.startLogin();
       return;
     }
     c.next = undefined;
@@ -684,6 +688,8 @@ export class Lifecycle {
     if (old !== undefined) this.supersede(c, old);
     c.current = v;
     const token = this.tokenByGen(tokenGen);
+    // The token died while this request was in flight: its new lease died with it.
+    if (leased && token?.dead === true) v.leaseLost = true;
     if (leased && token !== undefined && Number.isFinite(token.expiresAt) && token.expiresAt < leaseEnd && token.fixedEnd && !c.warned.has("token-shorter")) {
       c.warned.add("token-shorter");
       this.log("warn", "the Vault token ends before this credential's lease; the lease will be re-minted with the next token (raise the Kubernetes auth role's token_max_ttl)", { credential: c.spec.name });
@@ -729,8 +735,7 @@ export class Lifecycle {
     if (error.kind === "invalid-token") {
       const token = this.tokenByGen(tokenGen);
       if (token !== undefined && !token.dead) this.tokenDied(token, "revoked");
-      c.waitingForToken = true;
-      c.next = { op: "fetch", at: this.now };
+      this.startCredentialOp(c, "fetch");
       this.requestPublish();
       return;
     }
@@ -787,7 +792,7 @@ export class Lifecycle {
     this.requestPublish();
   }
 
-  private onRenewLeaseFailed(c: CredentialState, seq: number, error: Failure): void {
+  private onRenewLeaseFailed(c: CredentialState, seq: number, tokenGen: number, error: Failure): void {
     c.op = "idle";
     const v = c.current;
     if (v === undefined || v.seq !== seq) return this.scheduleCredential(c);
@@ -801,8 +806,10 @@ export class Lifecycle {
         v.leaseLost = true;
         break;
       case "invalid-token": {
-        const token = this.tokenByGen(v.tokenGen);
+        // The token used for the renewal is gone; if it also created this lease, tokenDied re-fetches.
+        const token = this.tokenByGen(tokenGen);
         if (token !== undefined && !token.dead) this.tokenDied(token, "revoked");
+        if (!v.leaseLost) this.startCredentialOp(c, "renew");
         return;
       }
       case "lease-not-renewable":

@@ -4,6 +4,7 @@
  * capping (§4.3), rotation with overlap, and every fault of the issue's list.
  */
 import { describe, expect, it } from "vitest";
+import { Lifecycle } from "../../agent/lifecycle.js";
 import { LEAD_MS } from "../../agent/rotation-policy.js";
 import { HOUR, MIN, createHarness, started, type Harness } from "../support/agent-harness.js";
 import { engines } from "../support/fake-vault.js";
@@ -136,6 +137,36 @@ describe("Vault token (LifetimeWatcher)", () => {
     expect(h.vault.count("login")).toBe(2);
     expect(accessKey(h, "etl")).not.toBe(before);
     expect(h.logsMatching(/no longer valid|died with its Vault token/).length).toBeGreaterThan(0);
+  });
+
+  it("a token revoked while its renewal is in flight leads to exactly one new login", async () => {
+    const h = await start(createHarness({ credentials: [STS] }, (v) => v.engines.set(STS.path, engines.sts(3600))));
+    h.vault.delays.renewSelf = 20_000;
+    while (h.vault.count("renewSelf") === 0) await h.time.advance(1_000);
+    h.vault.revokeTokenOutside(h.machine.auth.current?.secret ?? "");
+    await h.time.advance(MIN);
+    expect(h.vault.count("login")).toBe(2);
+    expect(h.machine.auth.loginInFlight).toBe(false);
+    expect(h.serve("etl").status).toBe(200);
+    expect(h.vault.liveLeases().map((l) => l.id)).toContain(h.machine.credentials.get("etl")?.current?.leaseId);
+  });
+
+  it("a lease minted by a token that died while the request was in flight is re-fetched (machine level)", () => {
+    const machine = new Lifecycle({ credentials: createHarness({ credentials: [STS] }).cfg.credentials, mode: "sidecar", revokeOnExit: true, random: () => 0.5, fingerprint: (x) => x.slice(0, 4) });
+    const t = Date.UTC(2026, 4, 1);
+    machine.handle({ type: "start" }, t);
+    const auth = { clientToken: "hvs.one", accessor: "acc1", leaseDurationS: 3600, renewable: true, policies: [], warnings: [] };
+    const afterLogin = machine.handle({ type: "login-ok", gen: 1, sentAt: t, auth }, t);
+    expect(afterLogin.some((e) => e.type === "fetch")).toBe(true);
+    // The token is reported dead (by another call) before the fetch's answer arrives.
+    const died = machine.handle({ type: "renew-token-failed", gen: 1, error: { kind: "invalid-token", message: "permission denied; invalid token" } }, t + 1000);
+    expect(died.some((e) => e.type === "login")).toBe(true);
+    const issued = { credential: { accessKeyId: "A", secretAccessKey: "S", sessionToken: "T" } };
+    machine.handle({ type: "fetch-ok", name: "etl", tokenGen: 1, sentAt: t, secret: { issued, leaseId: "aws/sts/etl/1", leaseDurationS: 3600, renewable: false, warnings: [] } }, t + 2000);
+    expect(machine.credentials.get("etl")?.current?.leaseLost).toBe(true);
+    expect(machine.handle({ type: "timer", key: "cred:etl" }, t + 2000).filter((e) => e.type === "fetch")).toEqual([]);
+    const relogged = machine.handle({ type: "login-ok", gen: 2, sentAt: t + 3000, auth: { ...auth, clientToken: "hvs.two", accessor: "acc2" } }, t + 3000);
+    expect(relogged.filter((e) => e.type === "fetch")).toHaveLength(1);
   });
 
   it("backs off login failures 1 s → 5 min with up to 25 % negative jitter, and a rotated SA token retries at once", async () => {

@@ -17,7 +17,7 @@ describe("LifetimeWatcher math", () => {
     const base = inc > 0 && inc < lease ? inc : lease;
     const grace = calculateGrace(lease, inc, r);
     expect(grace).toBeGreaterThanOrEqual(0.1 * base);
-    expect(grace).toBeLessThan(0.2 * base + 1e-9);
+    expect(grace).toBeLessThanOrEqual(0.2 * base);
   });
 
   it("has no grace for a zero lease", () => {
