@@ -4,6 +4,7 @@ import { UsageError, type Command } from "./command.js";
 // for parsing the webhook, the simulators or the offline injector.
 const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
   version: { summary: "print the version", load: async () => (await import("./commands/version.js")).versionCommand },
+  sim: { summary: "run a test double: `avi sim vault` (dev/test only)", load: async () => (await import("./commands/sim.js")).simCommand },
 };
 
 function usage(): string {

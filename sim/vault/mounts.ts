@@ -77,16 +77,11 @@ export class MountTable {
       .sort((a, b) => a.path.localeCompare(b.path));
   }
 
-  /** The mount's effective TTLs: tuned values, else the system defaults. */
+  /** The mount's effective TTLs: tuned values, else the system defaults; the default never exceeds the max. */
   ttls(path: string): MountTtls {
     const entry = this.mounts.get(path);
-    return {
-      defaultLeaseTtl: entry !== undefined && entry.config.defaultLeaseTtl > 0 ? entry.config.defaultLeaseTtl : this.system.defaultLeaseTtl,
-      maxLeaseTtl: entry !== undefined && entry.config.maxLeaseTtl > 0 ? entry.config.maxLeaseTtl : this.system.maxLeaseTtl,
-    };
-  }
-
-  systemTtls(): MountTtls {
-    return this.system;
+    const max = entry !== undefined && entry.config.maxLeaseTtl > 0 ? entry.config.maxLeaseTtl : this.system.maxLeaseTtl;
+    const def = entry !== undefined && entry.config.defaultLeaseTtl > 0 ? entry.config.defaultLeaseTtl : this.system.defaultLeaseTtl;
+    return { defaultLeaseTtl: Math.min(def, max), maxLeaseTtl: max };
   }
 }

@@ -101,11 +101,9 @@ function handleTune(core: VaultCore, req: BackendRequest, full: string): Backend
   const max = ttlField(req.data, "max_lease_ttl");
   if (def !== undefined) next.defaultLeaseTtl = def;
   if (max !== undefined) next.maxLeaseTtl = max;
-  const system = core.mounts.systemTtls();
-  const effDefault = next.defaultLeaseTtl > 0 ? next.defaultLeaseTtl : system.defaultLeaseTtl;
-  const effMax = next.maxLeaseTtl > 0 ? next.maxLeaseTtl : system.maxLeaseTtl;
-  if (effDefault > effMax) {
-    throw errorResponse(`default_lease_ttl (${formatGoDuration(effDefault)}) cannot be greater than max_lease_ttl (${formatGoDuration(effMax)})`);
+  // Only explicitly tuned values are compared; an unset default follows the (smaller) max.
+  if (next.defaultLeaseTtl > 0 && next.maxLeaseTtl > 0 && next.defaultLeaseTtl > next.maxLeaseTtl) {
+    throw errorResponse(`default_lease_ttl (${formatGoDuration(next.defaultLeaseTtl)}) cannot be greater than max_lease_ttl (${formatGoDuration(next.maxLeaseTtl)})`);
   }
   Object.assign(m.config, next);
   if (req.data.description !== undefined) m.description = getString(req.data, "description");

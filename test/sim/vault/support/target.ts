@@ -1,0 +1,132 @@
+/**
+ * The contract suite's driver: the same tests talk HTTP to whichever Vault is the target. Without
+ * `VAULT_ADDR`/`VAULT_TOKEN` the target is the simulator (clock frozen, advanced by the tests); with them
+ * it is that real server (time really passes; tests keep waits to a few seconds). Each contract
+ * `describe` is registered twice; the real-Vault copy shows as skipped, with the reason, when no real
+ * Vault is configured.
+ */
+import { randomBytes } from "node:crypto";
+import { afterAll, beforeAll, describe } from "vitest";
+import { startVaultSim, type VaultSim } from "../../../../sim/vault/index.js";
+
+export interface Reply {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly text: string;
+  /** Parsed body (undefined for an empty body). */
+  readonly body: any;
+}
+
+export interface RequestOptions {
+  /** Token to send as X-Vault-Token; default the root token; `null` sends none. */
+  readonly token?: string | null;
+  readonly body?: unknown;
+  readonly headers?: Record<string, string>;
+}
+
+export interface VaultTarget {
+  readonly kind: "sim" | "real";
+  readonly address: string;
+  readonly rootToken: string;
+  /** The simulator (sim target only). */
+  readonly sim?: VaultSim;
+  request(method: string, path: string, options?: RequestOptions): Promise<Reply>;
+  /** Let `seconds` pass: the sim's clock jumps; against real Vault this really waits (keep it small). */
+  advance(seconds: number): Promise<void>;
+  /** A name unlikely to collide with anything on a shared real Vault. */
+  unique(prefix: string): string;
+  /** Enable a secrets engine / auth method at a unique path, disabled again at cleanup. */
+  mount(kind: "secret" | "auth", type: string, options?: Record<string, unknown>): Promise<string>;
+  cleanup(): Promise<void>;
+}
+
+export const REAL_VAULT = process.env.VAULT_ADDR !== undefined && process.env.VAULT_ADDR !== "" && process.env.VAULT_TOKEN !== undefined && process.env.VAULT_TOKEN !== "";
+
+function makeTarget(kind: "sim" | "real", address: string, rootToken: string, sim?: VaultSim): VaultTarget {
+  const mounts: { kind: "secret" | "auth"; path: string }[] = [];
+  const target: VaultTarget = {
+    kind,
+    address,
+    rootToken,
+    sim,
+    async request(method, path, options = {}) {
+      const headers: Record<string, string> = { "X-Vault-Request": "true", ...options.headers };
+      const token = options.token === undefined ? rootToken : options.token;
+      if (token !== null) headers["X-Vault-Token"] = token;
+      let body: string | undefined;
+      if (options.body !== undefined) {
+        body = typeof options.body === "string" ? options.body : JSON.stringify(options.body);
+        headers["Content-Type"] ??= "application/json";
+      }
+      const res = await fetch(`${address}${path}`, { method, headers, body });
+      const text = await res.text();
+      let parsed: unknown;
+      try {
+        parsed = text === "" ? undefined : JSON.parse(text);
+      } catch {
+        parsed = undefined;
+      }
+      return { status: res.status, headers: res.headers, text, body: parsed };
+    },
+    async advance(seconds) {
+      if (sim !== undefined) sim.clock.advance(seconds * 1000);
+      else await new Promise((r) => setTimeout(r, seconds * 1000));
+    },
+    unique: (prefix) => `${prefix}-${randomBytes(4).toString("hex")}`,
+    async mount(kindOfMount, type, options = {}) {
+      const path = target.unique(type.replace(/[^a-z0-9]/g, ""));
+      const res = await target.request("POST", `/v1/sys/${kindOfMount === "auth" ? "auth" : "mounts"}/${path}`, { body: { type, ...options } });
+      if (res.status !== 204) throw new Error(`enabling ${type} at ${path}: ${res.status} ${res.text}`);
+      mounts.push({ kind: kindOfMount, path });
+      return path;
+    },
+    async cleanup() {
+      for (const m of mounts.reverse()) await target.request("DELETE", `/v1/sys/${m.kind === "auth" ? "auth" : "mounts"}/${m.path}`).catch(() => undefined);
+      if (sim !== undefined) await sim.stop();
+    },
+  };
+  return target;
+}
+
+/** A fresh simulator target: frozen clock (tests move time), loopback, ephemeral port. */
+export async function simTarget(options: Parameters<typeof startVaultSim>[0] = {}): Promise<VaultTarget> {
+  const sim = await startVaultSim({ clock: { scale: 0 }, ...options });
+  return makeTarget("sim", sim.address, sim.rootToken, sim);
+}
+
+export function realTarget(): VaultTarget {
+  return makeTarget("real", process.env.VAULT_ADDR!.replace(/\/+$/, ""), process.env.VAULT_TOKEN!);
+}
+
+/**
+ * Register a contract `describe` for the simulator and for real Vault. `body` gets a getter for the
+ * target (set in `beforeAll`).
+ */
+export function describeContract(title: string, body: (target: () => VaultTarget, kind: "sim" | "real") => void): void {
+  for (const kind of ["sim", "real"] as const) {
+    const label =
+      kind === "sim"
+        ? `${title} [simulator]`
+        : REAL_VAULT
+          ? `${title} [real Vault at ${process.env.VAULT_ADDR}]`
+          : `${title} [real Vault: skipped, set VAULT_ADDR and VAULT_TOKEN to run against one]`;
+    describe.skipIf(kind === "real" && !REAL_VAULT)(label, () => {
+      let target: VaultTarget | undefined;
+      beforeAll(async () => {
+        target = kind === "sim" ? await simTarget() : realTarget();
+      });
+      afterAll(async () => {
+        await target?.cleanup();
+      });
+      body(() => {
+        if (target === undefined) throw new Error("contract target not started");
+        return target;
+      }, kind);
+    });
+  }
+}
+
+/** `TTL of "<ttl>" exceeded …` with a remaining time that may be a second or two short on a real server. */
+export function ttlCapWarning(ttl: string, remaining: readonly string[]): RegExp {
+  return new RegExp(`^TTL of "${ttl}" exceeded the effective max_ttl of "(${remaining.join("|")})"; TTL value is capped accordingly$`);
+}
