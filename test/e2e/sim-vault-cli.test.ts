@@ -38,7 +38,7 @@ describe("avi sim vault (built)", () => {
     const res = await fetch(`${address}/v1/auth/token/lookup-self`, { headers: { "X-Vault-Token": token } });
     expect(res.status).toBe(200);
     const clock = await fetch(`${address}/sim/clock`, { method: "POST", headers: { "X-Vault-Token": token }, body: JSON.stringify({ advance: "1h" }) });
-    expect((await clock.json()).scale).toBe(0);
+    expect(((await clock.json()) as { scale: number }).scale).toBe(0);
   });
 
   it("exits 1 with the reason for a non-loopback address", () => {

@@ -9,7 +9,7 @@ let issuer: ServiceAccountIssuer;
 let server: TokenReviewServer;
 let reviewer: string;
 
-function post(path: string, bearer: string | undefined, body: unknown, ca = server.caPem): Promise<{ status: number; body: any }> {
+function post(path: string, bearer: string | undefined, body: unknown, ca = server.caPem): Promise<{ status: number; body: ReturnType<typeof JSON.parse> }> {
   return new Promise((resolve, reject) => {
     const payload = JSON.stringify(body);
     const req = https.request(

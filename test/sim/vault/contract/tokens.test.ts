@@ -2,9 +2,9 @@
 // Time moves with target.advance(): the simulator's frozen clock jumps; a real Vault really waits, so
 // durations that must elapse are kept to a few seconds and exact remainders are matched within 2 s.
 import { expect, it } from "vitest";
-import { describeContract, ttlCapWarning, type VaultTarget } from "../support/target.js";
+import { describeContract, ttlCapWarning, type VaultTarget, type WireJson } from "../support/target.js";
 
-async function createToken(t: VaultTarget, body: Record<string, unknown>): Promise<{ token: string; accessor: string; leaseDuration: number; body: any }> {
+async function createToken(t: VaultTarget, body: Record<string, unknown>): Promise<{ token: string; accessor: string; leaseDuration: number; body: WireJson }> {
   const res = await t.request("POST", "/v1/auth/token/create", { body: { policies: ["default"], ...body } });
   if (res.status !== 200) throw new Error(`token create: ${res.status} ${res.text}`);
   return { token: res.body.auth.client_token, accessor: res.body.auth.accessor, leaseDuration: res.body.auth.lease_duration, body: res.body };

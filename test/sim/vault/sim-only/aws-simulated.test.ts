@@ -2,9 +2,10 @@
 // every STS type, AWS's duration limits, and AWS failures mapped to Vault's errors (400 / 502).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startVaultSim, type VaultSim } from "../../../../sim/vault/index.js";
+import type { WireJson } from "../support/target.js";
 
 let sim: VaultSim;
-const call = async (method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> => {
+const call = async (method: string, path: string, body?: unknown): Promise<{ status: number; body: WireJson }> => {
   const res = await sim.inject({ method, path, body, headers: { "X-Vault-Token": sim.rootToken } });
   return { status: res.status, body: res.body === "" ? undefined : res.json() };
 };
@@ -31,7 +32,7 @@ describe("§6.3 simulated STS credentials", () => {
       await offSecond.inject({ method: "POST", path: "/v1/sys/mounts/aws", headers: h, body: { type: "aws" } });
       await offSecond.inject({ method: "POST", path: "/v1/aws/roles/a", headers: h, body: { credential_type: "assumed_role", role_arns: "arn:aws:iam::123456789012:role/App" } });
       // Mid-second, the whole-second STS expiry leaves 3599 s, as in the reference's example.
-      expect(((await offSecond.inject({ method: "GET", path: "/v1/aws/sts/a", headers: h })).json() as any).lease_duration).toBe(3599);
+      expect(((await offSecond.inject({ method: "GET", path: "/v1/aws/sts/a", headers: h })).json() as WireJson).lease_duration).toBe(3599);
     } finally {
       await offSecond.stop();
     }
@@ -102,7 +103,7 @@ describe("§6.3 with a short-TTL compat setting", () => {
       await quick.inject({ method: "POST", path: "/v1/aws/roles/a", headers: h, body: { credential_type: "assumed_role", role_arns: "arn:aws:iam::123456789012:role/App" } });
       const res = await quick.inject({ method: "GET", path: "/v1/aws/sts/a?ttl=60", headers: h });
       expect(res.status).toBe(200);
-      expect((res.json() as any).lease_duration).toBe(60);
+      expect((res.json() as WireJson).lease_duration).toBe(60);
     } finally {
       await quick.stop();
     }

@@ -2,6 +2,7 @@
 // each deadline (reference §4.4 cascade, §5 expiry, §6.3 revocation side effects).
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createSimClock, startVaultSim, type VaultSim } from "../../../../sim/vault/index.js";
+import type { WireJson } from "../support/target.js";
 
 describe("sim clock", () => {
   afterEach(() => {
@@ -61,7 +62,7 @@ describe("sim clock", () => {
 
 describe("expiry sweep and cascades", () => {
   let sim: VaultSim;
-  const call = async (method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; body: any }> => {
+  const call = async (method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; body: WireJson }> => {
     const res = await sim.inject({ method, path, body, headers: { "X-Vault-Token": token ?? sim.rootToken } });
     return { status: res.status, body: res.body === "" ? undefined : res.json() };
   };

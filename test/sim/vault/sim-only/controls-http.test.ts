@@ -2,6 +2,7 @@
 // and the Agent/Proxy mode of reference §1.2 (412 without X-Vault-Request).
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startVaultSim, type VaultSim } from "../../../../sim/vault/index.js";
+import type { WireJson } from "../support/target.js";
 
 let sim: VaultSim;
 beforeEach(async () => {
@@ -11,17 +12,18 @@ afterEach(async () => {
   await sim.stop();
 });
 
-const control = async (method: string, path: string, body?: unknown, token: string | null = sim.rootToken): Promise<{ status: number; body: any }> => {
+const control = async (method: string, path: string, body?: unknown, token: string | null = sim.rootToken): Promise<{ status: number; body: WireJson }> => {
   const res = await fetch(`${sim.address}${path}`, { method, headers: token === null ? {} : { "X-Vault-Token": token }, body: body === undefined ? undefined : JSON.stringify(body) });
   return { status: res.status, body: await res.json() };
 };
+const json = async (res: Promise<Response> | Response): Promise<WireJson> => (await (await res).json()) as WireJson;
 const vault = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response> =>
   fetch(`${sim.address}${path}`, { method, headers: { "X-Vault-Token": sim.rootToken, ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
 
 describe("/sim/ controls over HTTP", () => {
   it("need the root token", async () => {
     expect((await control("GET", "/sim/state", undefined, null)).status).toBe(403);
-    const created = await (await vault("POST", "/v1/auth/token/create", { policies: ["default"] })).json();
+    const created = await json(vault("POST", "/v1/auth/token/create", { policies: ["default"] }));
     expect((await control("GET", "/sim/state", undefined, created.auth.client_token)).status).toBe(403);
     expect((await control("GET", "/sim/state")).status).toBe(200);
   });
@@ -64,7 +66,7 @@ describe("/sim/ controls over HTTP", () => {
   });
 
   it("/sim/revoke revokes a token (by accessor) or a lease behind the client's back", async () => {
-    const created = await (await vault("POST", "/v1/auth/token/create", { policies: ["default"], ttl: "1h" })).json();
+    const created = await json(vault("POST", "/v1/auth/token/create", { policies: ["default"], ttl: "1h" }));
     expect((await control("POST", "/sim/revoke", { accessor: created.auth.accessor })).body).toEqual({ revoked: true });
     const after = await fetch(`${sim.address}/v1/auth/token/lookup-self`, { headers: { "X-Vault-Token": created.auth.client_token } });
     expect(after.status).toBe(403);
@@ -72,15 +74,15 @@ describe("/sim/ controls over HTTP", () => {
 
     await vault("POST", "/v1/sys/mounts/aws", { type: "aws" });
     await vault("POST", "/v1/aws/roles/u", { credential_type: "iam_user", policy_arns: "arn:aws:iam::aws:policy/X" });
-    const creds = await (await vault("GET", "/v1/aws/creds/u")).json();
+    const creds = await json(vault("GET", "/v1/aws/creds/u"));
     expect((await control("POST", "/sim/revoke", { lease_id: creds.lease_id })).body).toEqual({ revoked: true });
     const renew = await vault("PUT", "/v1/sys/leases/renew", { lease_id: creds.lease_id });
-    expect(await renew.json()).toEqual({ errors: ["lease not found"] });
+    expect(await json(renew)).toEqual({ errors: ["lease not found"] });
     expect((await control("GET", "/sim/aws/iam-users")).body.users[0].deletedAt).toBeDefined();
   });
 
   it("/sim/tokens, /sim/leases and /sim/events describe state without any token ID", async () => {
-    const created = await (await vault("POST", "/v1/auth/token/create", { policies: ["default"], ttl: "1h" })).json();
+    const created = await json(vault("POST", "/v1/auth/token/create", { policies: ["default"], ttl: "1h" }));
     const tokens = await control("GET", "/sim/tokens");
     expect(tokens.body.tokens).toHaveLength(1);
     expect(tokens.body.tokens[0]).toMatchObject({ accessor: created.auth.accessor, policies: ["default"], revoked: false, expiresAt: "2025-06-01T01:00:00Z" });
@@ -103,7 +105,7 @@ describe("/sim/ controls over HTTP", () => {
 
 describe("request log", () => {
   it("records method, path, query, headers (X-Vault-Request, audit headers), status; tokens redacted, named by accessor", async () => {
-    const created = await (await vault("POST", "/v1/auth/token/create", { policies: ["default"] })).json();
+    const created = await json(vault("POST", "/v1/auth/token/create", { policies: ["default"] }));
     const since = sim.requestLog.lastSeq;
     await fetch(`${sim.address}/v1/auth/token/lookup-self?x=1`, {
       headers: { "X-Vault-Token": created.auth.client_token, "X-Vault-Request": "true", "X-Airflow-Dag-Id": "etl_daily", "X-Airflow-Task-Id": "load" },
@@ -138,7 +140,7 @@ describe("§1.2 Agent/Proxy listener mode (require_request_header)", () => {
     await control("PUT", "/sim/agent-mode", { require_request_header: true });
     const missing = await fetch(`${sim.address}/v1/sys/health`);
     expect(missing.status).toBe(412);
-    expect(await missing.json()).toEqual({ errors: ['missing "X-Vault-Request" header'] });
+    expect(await json(missing)).toEqual({ errors: ['missing "X-Vault-Request" header'] });
     expect((await fetch(`${sim.address}/v1/sys/health`, { headers: { "X-Vault-Request": "false" } })).status).toBe(412);
     expect((await fetch(`${sim.address}/v1/sys/health`, { headers: { "X-Vault-Request": "true" } })).status).toBe(200);
     await control("PUT", "/sim/agent-mode", { require_request_header: false });

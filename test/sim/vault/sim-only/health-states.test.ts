@@ -2,6 +2,7 @@
 // state controls (a real Vault cannot be put into these states by a test).
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startVaultSim, type VaultSim } from "../../../../sim/vault/index.js";
+import type { WireJson } from "../support/target.js";
 
 let sim: VaultSim;
 beforeAll(async () => {
@@ -14,7 +15,7 @@ beforeEach(() => {
   sim.controls.setNodeState({ initialized: true, sealed: false, standby: false, performanceStandby: false, drSecondary: false, haUnhealthy: false, removed: false });
 });
 
-const health = async (query = ""): Promise<{ status: number; body: any }> => {
+const health = async (query = ""): Promise<{ status: number; body: WireJson }> => {
   const res = await fetch(`${sim.address}/v1/sys/health${query}`);
   return { status: res.status, body: await res.json() };
 };

@@ -5,6 +5,7 @@ import net from "node:net";
 import { describe, expect, it, vi } from "vitest";
 import { createTestCertificateAuthority } from "../../../../sim/tls/certificate-authority.js";
 import { parseListenAddress, startVaultSim } from "../../../../sim/vault/index.js";
+import type { WireJson } from "../support/target.js";
 
 function rawRequest(port: number, text: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -99,7 +100,7 @@ describe("inject()", () => {
       expect(dropped).toMatchObject({ status: 0, fault: "dropped" });
       const res = await sim.inject({ method: "GET", path: "/v1/auth/token/lookup-self", headers: { "x-vault-token": sim.rootToken } });
       expect(res.status).toBe(200);
-      expect((res.json() as any).data.policies).toEqual(["root"]);
+      expect((res.json() as WireJson).data.policies).toEqual(["root"]);
       expect(sim.requestLog.entries().map((e) => e.status)).toEqual(["dropped", 200]);
     } finally {
       await sim.stop();

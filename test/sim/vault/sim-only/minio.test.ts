@@ -2,9 +2,10 @@
 // them (`minio` = jayxiong1 fork, `minio-legacy` = kula).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startVaultSim, type VaultSim } from "../../../../sim/vault/index.js";
+import type { WireJson } from "../support/target.js";
 
 let sim: VaultSim;
-const call = async (method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> => {
+const call = async (method: string, path: string, body?: unknown): Promise<{ status: number; body: WireJson }> => {
   const res = await sim.inject({ method, path, body, headers: { "X-Vault-Token": sim.rootToken } });
   return { status: res.status, body: res.body === "" ? undefined : res.json() };
 };

