@@ -37,6 +37,11 @@ export interface CompatOptions {
    * (900). Set 0 to let tests mint very short STS credentials.
    */
   fakeStsMinDurationSeconds: number;
+  /**
+   * §1.2 `[CE ignores it ?]`: `X-Vault-Namespace` is ignored for routing either way (Community
+   * Edition); this decides whether it is echoed on the response, as §1.3 says Vault does. Default true.
+   */
+  echoNamespaceHeader: boolean;
 }
 
 export const DEFAULT_COMPAT: CompatOptions = {
@@ -49,4 +54,5 @@ export const DEFAULT_COMPAT: CompatOptions = {
   expiredLeaseRetentionSeconds: 0,
   minioTimeZone: "UTC",
   fakeStsMinDurationSeconds: 900,
+  echoNamespaceHeader: true,
 };

@@ -282,7 +282,7 @@ export class VaultCore {
   async handle(raw: RawRequest): Promise<HttpResult> {
     const base: Record<string, string> = { "cache-control": "no-store" };
     const namespace = raw.headers["x-vault-namespace"];
-    if (namespace !== undefined && namespace !== "") base["x-vault-namespace"] = namespace;
+    if (namespace !== undefined && namespace !== "" && this.compat.echoNamespaceHeader) base["x-vault-namespace"] = namespace;
     if (this.requireRequestHeader && raw.headers["x-vault-request"] !== "true") {
       return jsonResult(412, { errors: [this.compat.requestHeaderError] }, base);
     }

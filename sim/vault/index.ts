@@ -38,6 +38,8 @@ export type { MinioUser } from "./minio-plugins.js";
 export type { RequestLog, RequestLogEntry, RequestLogFilter } from "./request-log.js";
 export type { NodeState } from "./sys-health.js";
 export { ListenAddressError, parseListenAddress } from "./listen-address.js";
+export { startKubernetesAuthStack } from "./kubernetes-auth-stack.js";
+export type { KubernetesAuthStack, KubernetesAuthStackOptions } from "./kubernetes-auth-stack.js";
 
 /** Default system TTLs, as Vault's: 768 h (32 days) for both default and max. */
 export const SYSTEM_DEFAULT_TTL_SECONDS = 768 * 3600;

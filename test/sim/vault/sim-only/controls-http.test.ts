@@ -163,4 +163,15 @@ describe("§1.3 X-Vault-Namespace", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("x-vault-namespace")).toBe("team-a");
   });
+
+  it("compat.echoNamespaceHeader: false drops the echo", async () => {
+    const quiet = await startVaultSim({ compat: { echoNamespaceHeader: false } });
+    try {
+      const res = await fetch(`${quiet.address}/v1/sys/health`, { headers: { "X-Vault-Namespace": "team-a" } });
+      expect(res.status).toBe(200);
+      expect(res.headers.get("x-vault-namespace")).toBeNull();
+    } finally {
+      await quiet.stop();
+    }
+  });
 });

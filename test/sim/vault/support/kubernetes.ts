@@ -1,12 +1,10 @@
 /**
- * Kubernetes auth for contract tests: a service-account issuer and a TokenReview server (HTTPS, own CA)
- * on loopback, and an auth mount configured against them — on the simulator or on a real Vault that can
- * reach this machine's loopback.
+ * Kubernetes auth for contract tests: `startKubernetesAuthStack` at a unique mount (disabled again by
+ * the target's cleanup), plus small helpers for roles, logins and pod tokens.
  */
-import { createServiceAccountIssuer, startTokenReviewServer, type ServiceAccountIssuer, type TokenReviewServer } from "../../../../sim/apiserver/authn/index.js";
+import type { ServiceAccountIssuer, TokenReviewServer } from "../../../../sim/apiserver/authn/index.js";
+import { startKubernetesAuthStack } from "../../../../sim/vault/index.js";
 import type { VaultTarget } from "./target.js";
-
-export const REVIEWER = { namespace: "vault", serviceAccount: "vault-auth" };
 
 export interface KubernetesAuth {
   readonly mount: string;
@@ -22,24 +20,15 @@ export interface KubernetesAuth {
 }
 
 export async function setUpKubernetesAuth(t: VaultTarget, config: Record<string, unknown> = {}): Promise<KubernetesAuth> {
-  const clock = t.sim?.clock ?? { now: () => Date.now() };
-  const issuer = await createServiceAccountIssuer({ clock });
-  const tokenReview = await startTokenReviewServer({ issuer, authDelegators: [`${REVIEWER.namespace}/${REVIEWER.serviceAccount}`] });
-  const reviewerJwt = await issuer.issueLegacy(REVIEWER);
-  const mount = await t.mount("auth", "kubernetes");
-  const res = await t.request("POST", `/v1/auth/${mount}/config`, {
-    body: { kubernetes_host: tokenReview.url, kubernetes_ca_cert: tokenReview.caPem, token_reviewer_jwt: reviewerJwt, ...config },
-  });
-  if (res.status !== 204) throw new Error(`configuring auth/${mount}: ${res.status} ${res.text}`);
+  const mount = t.unique("kubernetes");
+  const stack = await startKubernetesAuthStack({ vault: { address: t.address, rootToken: t.rootToken, clock: t.sim?.clock }, mount, config });
+  t.track("auth", mount);
+  let pods = 0;
   return {
-    mount,
-    issuer,
-    tokenReview,
-    reviewerJwt,
+    ...stack,
     role: (name, fields) => t.request("POST", `/v1/auth/${mount}/role/${name}`, { body: fields }),
     login: (role, jwt) => t.request("POST", `/v1/auth/${mount}/login`, { token: null, body: { role, jwt } }),
     podToken: (namespace, serviceAccount, extra = {}) =>
-      issuer.issue({ namespace, serviceAccount, podName: `${serviceAccount}-pod-${Math.random().toString(36).slice(2, 8)}`, audiences: ["vault"], ...extra }),
-    stop: () => tokenReview.stop(),
+      stack.issuer.issue({ namespace, serviceAccount, podName: `${serviceAccount}-pod-${++pods}`, audiences: ["vault"], ...extra }),
   };
 }

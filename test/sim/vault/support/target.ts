@@ -40,6 +40,8 @@ export interface VaultTarget {
   unique(prefix: string): string;
   /** Enable a secrets engine / auth method at a unique path, disabled again at cleanup. */
   mount(kind: "secret" | "auth", type: string, options?: Record<string, unknown>): Promise<string>;
+  /** Disable this mount at cleanup (for mounts enabled by other helpers). */
+  track(kind: "secret" | "auth", path: string): void;
   cleanup(): Promise<void>;
 }
 
@@ -82,6 +84,9 @@ function makeTarget(kind: "sim" | "real", address: string, rootToken: string, si
       if (res.status !== 204) throw new Error(`enabling ${type} at ${path}: ${res.status} ${res.text}`);
       mounts.push({ kind: kindOfMount, path });
       return path;
+    },
+    track(kindOfMount, path) {
+      mounts.push({ kind: kindOfMount, path });
     },
     async cleanup() {
       for (const m of mounts.reverse()) await target.request("DELETE", `/v1/sys/${m.kind === "auth" ? "auth" : "mounts"}/${m.path}`).catch(() => undefined);
