@@ -12,7 +12,7 @@ import { codedError, errorResponse, VaultError } from "./errors.js";
 import type { EventLog } from "./events.js";
 import * as ids from "./identifiers.js";
 import type { Lease } from "./lease.js";
-import { TokenRegistry, type TokenEntry, type TokenType } from "./token-store.js";
+import { TokenRegistry, type TokenEntry } from "./token-store.js";
 import { calculateTtl, TtlError, type MountTtls } from "./ttl.js";
 
 export interface MountResolver {
@@ -20,28 +20,31 @@ export interface MountResolver {
   backend(mountPath: string): Backend | undefined;
 }
 
-export interface IssueTokenSpec {
+/** What to issue: the entry's own fields, an optional fixed ID (the root token) and the calculated TTL. */
+export type IssueTokenSpec = Pick<
+  TokenEntry,
+  | "type"
+  | "policies"
+  | "meta"
+  | "displayName"
+  | "path"
+  | "mountPath"
+  | "parentId"
+  | "explicitMaxTtl"
+  | "period"
+  | "backendTtl"
+  | "backendMaxTtl"
+  | "numUses"
+  | "entityId"
+  | "boundCidrs"
+  | "renewable"
+  | "internal"
+  | "role"
+> & {
   readonly id?: string;
-  readonly type: TokenType;
-  readonly policies: readonly string[];
-  readonly meta: Readonly<Record<string, string>> | null;
-  readonly displayName: string;
-  readonly path: string;
-  readonly mountPath: string;
-  readonly parentId?: string;
   /** Seconds, already calculated (0 = no expiry, root-like). */
   readonly ttl: number;
-  readonly explicitMaxTtl: number;
-  readonly period: number;
-  readonly backendTtl: number;
-  readonly backendMaxTtl: number;
-  readonly numUses: number;
-  readonly entityId: string;
-  readonly boundCidrs: readonly string[];
-  readonly renewable: boolean;
-  readonly internal: Readonly<Record<string, unknown>>;
-  readonly role?: string;
-}
+};
 
 export interface ExpirationOptions {
   /** Run the expiry sweep (default true). With false, expiry is only enforced lazily. */

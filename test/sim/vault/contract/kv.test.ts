@@ -96,6 +96,14 @@ describeContract("§7.1 KV v2", (t) => {
     expect(res.body.errors[0]).toContain("check-and-set parameter required for this call");
   });
 
+  it("PATCH (merge-patch+json) merges into the latest version and writes a new one", async () => {
+    await t().request("POST", `/v1/${kv}/data/patched`, { body: { data: { a: "1", b: "2" } } });
+    const res = await t().request("PATCH", `/v1/${kv}/data/patched`, { body: { data: { b: null, c: "3" } }, headers: { "Content-Type": "application/merge-patch+json" } });
+    expect(res.status).toBe(200);
+    expect(res.body.data.version).toBe(2);
+    expect((await t().request("GET", `/v1/${kv}/data/patched`)).body.data.data).toEqual({ a: "1", c: "3" });
+  });
+
   it("metadata read lists versions; LIST metadata/<prefix>/ lists keys and folders", async () => {
     await t().request("POST", `/v1/${kv}/data/team/a`, { body: { data: { v: 1 } } });
     await t().request("POST", `/v1/${kv}/data/team/a`, { body: { data: { v: 2 } } });

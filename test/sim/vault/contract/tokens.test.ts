@@ -54,6 +54,15 @@ describeContract("§4.1 lookup-self", (t) => {
   });
 });
 
+describeContract("§4 use-limited tokens", (t) => {
+  it("num_uses counts every request; the token is gone after the last use", async () => {
+    const { token } = await createToken(t(), { ttl: "1h", num_uses: 2 });
+    expect((await t().request("GET", "/v1/auth/token/lookup-self", { token })).body.data.num_uses).toBe(1);
+    expect((await t().request("GET", "/v1/auth/token/lookup-self", { token })).status).toBe(200);
+    expect((await t().request("GET", "/v1/auth/token/lookup-self", { token })).status).toBe(403);
+  });
+});
+
 describeContract("§4.2 renew-self", (t) => {
   it("answers 200 with an auth-only envelope: the same token, the new lease_duration, data null", async () => {
     const { token, accessor } = await createToken(t(), { ttl: "1h" });
