@@ -63,6 +63,8 @@ const SALT_SUFFIX = (): string => `h${ids.base62(24).toLowerCase()}`;
 export class ExpirationManager {
   readonly tokens = new TokenRegistry();
   private readonly leases = new Map<string, Lease>();
+  /** Secret leases by the token that created them (revocation cascades). */
+  private readonly leasesByToken = new Map<string, Set<string>>();
   private readonly timers = new Map<string, () => void>();
   private readonly pending = new Set<Promise<unknown>>();
 
@@ -177,9 +179,11 @@ export class ExpirationManager {
     const token = this.tokens.get(id);
     if (token === undefined || token.revoked) return;
     for (const child of this.tokens.children(id)) this.revokeToken(child.id, "parent revoked");
-    for (const lease of this.leases.values()) {
-      if (lease.kind === "secret" && lease.tokenId === id && lease.state === "active") this.endLease(lease, "revoked", reason === "expired" ? "token expired" : "token revoked");
+    for (const leaseId of this.leasesByToken.get(id) ?? []) {
+      const lease = this.leases.get(leaseId);
+      if (lease?.state === "active") this.endLease(lease, "revoked", reason === "expired" ? "token expired" : "token revoked");
     }
+    this.leasesByToken.delete(id);
     const own = this.tokenLease(token);
     if (own !== undefined && own.state === "active") this.endLease(own, reason === "expired" ? "expired" : "revoked", reason);
     this.markTokenRevoked(token, reason);
@@ -268,6 +272,11 @@ export class ExpirationManager {
 
   private addLease(lease: Lease): void {
     this.leases.set(lease.id, lease);
+    if (lease.kind === "secret" && lease.tokenId !== "") {
+      const set = this.leasesByToken.get(lease.tokenId) ?? new Set<string>();
+      set.add(lease.id);
+      this.leasesByToken.set(lease.tokenId, set);
+    }
     this.schedule(lease);
   }
 

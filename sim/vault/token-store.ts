@@ -50,10 +50,16 @@ export interface TokenEntry {
 export class TokenRegistry {
   private readonly byId = new Map<string, TokenEntry>();
   private readonly byAccessor = new Map<string, TokenEntry>();
+  private readonly childIds = new Map<string, Set<string>>();
 
   add(entry: TokenEntry): void {
     this.byId.set(entry.id, entry);
-    this.byAccessor.set(entry.accessor, entry);
+    if (entry.accessor !== "") this.byAccessor.set(entry.accessor, entry);
+    if (entry.parentId !== undefined) {
+      const set = this.childIds.get(entry.parentId) ?? new Set<string>();
+      set.add(entry.id);
+      this.childIds.set(entry.parentId, set);
+    }
   }
 
   get(id: string): TokenEntry | undefined {
@@ -66,7 +72,7 @@ export class TokenRegistry {
 
   /** Non-orphan children of `id` that are still live. */
   children(id: string): TokenEntry[] {
-    return [...this.byId.values()].filter((t) => t.parentId === id && !t.revoked);
+    return [...(this.childIds.get(id) ?? [])].map((c) => this.byId.get(c)!).filter((t) => !t.revoked);
   }
 
   all(): TokenEntry[] {

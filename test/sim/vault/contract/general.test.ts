@@ -117,8 +117,9 @@ describeContract("§1.2 request headers", (t) => {
     const unwrapped = await t().request("POST", "/v1/sys/wrapping/unwrap", { token: wrapped.body.wrap_info.token });
     expect(unwrapped.status).toBe(200);
     expect(unwrapped.body.data).toEqual({ secret: "s3" });
+    // A second unwrap fails: the single-use token is gone (403 as a client token; 400 if Vault answers from the unwrap handler).
     const again = await t().request("POST", "/v1/sys/wrapping/unwrap", { token: wrapped.body.wrap_info.token });
-    expect(again.status).toBe(403);
+    expect([400, 403]).toContain(again.status);
   });
 });
 

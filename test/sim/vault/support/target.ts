@@ -49,6 +49,9 @@ export const REAL_VAULT = process.env.VAULT_ADDR !== undefined && process.env.VA
 
 function makeTarget(kind: "sim" | "real", address: string, rootToken: string, sim?: VaultSim): VaultTarget {
   const mounts: { kind: "secret" | "auth"; path: string }[] = [];
+  // On a shared real Vault, leave nothing behind: policies written and tokens issued are removed at cleanup.
+  const policies = new Set<string>();
+  const accessors = new Set<string>();
   const target: VaultTarget = {
     kind,
     address,
@@ -71,6 +74,10 @@ function makeTarget(kind: "sim" | "real", address: string, rootToken: string, si
       } catch {
         parsed = undefined;
       }
+      const policy = /^\/v1\/sys\/policies\/acl\/([^/?]+)$/.exec(path);
+      if (policy !== null && (method === "PUT" || method === "POST")) policies.add(policy[1]!);
+      const accessor = (parsed as { auth?: { accessor?: unknown } } | undefined)?.auth?.accessor;
+      if (typeof accessor === "string" && accessor !== "") accessors.add(accessor);
       return { status: res.status, headers: res.headers, text, body: parsed };
     },
     async advance(seconds) {
@@ -89,6 +96,10 @@ function makeTarget(kind: "sim" | "real", address: string, rootToken: string, si
       mounts.push({ kind: kindOfMount, path });
     },
     async cleanup() {
+      if (sim === undefined) {
+        for (const a of accessors) await target.request("POST", "/v1/auth/token/revoke-accessor", { body: { accessor: a } }).catch(() => undefined);
+        for (const p of policies) await target.request("DELETE", `/v1/sys/policies/acl/${p}`).catch(() => undefined);
+      }
       for (const m of mounts.reverse()) await target.request("DELETE", `/v1/sys/${m.kind === "auth" ? "auth" : "mounts"}/${m.path}`).catch(() => undefined);
       if (sim !== undefined) await sim.stop();
     },
