@@ -174,7 +174,7 @@ describeContract("§6 AWS engine with sts_endpoint", (t) => {
     expect(res.body.data).toMatchObject({ credential_type: "assumed_role", role_arns: [ROLE_ARN], default_sts_ttl: 900, max_sts_ttl: 3600 });
     expect((await t().request("LIST", `/v1/${mount}/roles`)).body.data.keys).toContain("readback");
   });
-});
+}, { callsBack: true });
 
 describeContract("§4.4/§5 revoke-self takes the token's leases with it", (t) => {
   let sts: FakeSts;
@@ -206,4 +206,4 @@ describeContract("§4.4/§5 revoke-self takes the token's leases with it", (t) =
     expect(look.status).toBe(400);
     expect(look.body).toEqual({ errors: ["invalid lease"] });
   });
-});
+}, { callsBack: true });

@@ -141,7 +141,7 @@ describeContract("§3.1 login success", (t) => {
     await k().role("sel", { ...ROLE, bound_service_account_namespaces: [], bound_service_account_namespace_selector: '{"matchLabels":{"team":"data"}}' });
     expect((await k().login("sel", await k().podToken("team-sel", "airflow-worker"))).status).toBe(200);
   });
-});
+}, { callsBack: true });
 
 describeContract("§3.1 login failure matrix", (t) => {
   const k = withK8s(t);
@@ -378,7 +378,7 @@ describeContract("§3.1 login failure matrix", (t) => {
     expect(res.status).toBe(500);
     expect(res.body.errors[0]).toContain("could not parse UID from claims");
   });
-});
+}, { callsBack: true });
 
 describeContract("§3.3 config", (t) => {
   it("kubernetes_host is required → 400 no host provided", async () => {
@@ -526,7 +526,7 @@ describeContract("§3.1/§4.3 TTL caps at login", (t) => {
     expect(res.body.auth.lease_duration).toBe(3600);
     expect(res.body.warnings).toEqual(['period of "2h" exceeded the effective max_ttl of "1h"; period value is capped accordingly']);
   });
-});
+}, { callsBack: true });
 
 describeContract("§3.4 renewal of a Kubernetes token", (t) => {
   const k = withK8s(t);
@@ -543,4 +543,4 @@ describeContract("§3.4 renewal of a Kubernetes token", (t) => {
     expect(failed.status).toBeGreaterThanOrEqual(400);
     expect(failed.body.errors[0]).toContain("role renewable does not exist during renewal");
   });
-});
+}, { callsBack: true });

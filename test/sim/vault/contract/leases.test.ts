@@ -101,4 +101,4 @@ describeContract("§5 sys/leases with a non-renewable (STS) lease", (t) => {
     expect((await t().request("PUT", "/v1/sys/leases/renew", { token, body: { lease_id: leaseId } })).status).toBe(400);
     expect((await t().request("PUT", "/v1/sys/leases/revoke", { token, body: { lease_id: leaseId } })).status).toBe(403);
   });
-});
+}, { callsBack: true });

@@ -117,19 +117,31 @@ export function realTarget(): VaultTarget {
   return makeTarget("real", process.env.VAULT_ADDR!.replace(/\/+$/, ""), process.env.VAULT_TOKEN!);
 }
 
+/** Set when the real Vault cannot reach this machine's loopback (the TokenReview and STS stand-ins live there). */
+const NO_LOOPBACK_REACH = process.env.AVI_CONTRACT_VAULT_CANNOT_REACH_LOOPBACK === "1";
+
+export interface ContractOptions {
+  /** The real Vault must call back into servers this test starts on 127.0.0.1 (TokenReview, STS). */
+  readonly callsBack?: boolean;
+}
+
 /**
  * Register a contract `describe` for the simulator and for real Vault. `body` gets a getter for the
- * target (set in `beforeAll`).
+ * target (set in `beforeAll`). The real-Vault copy is skipped, with the reason in its title, when no
+ * real Vault is configured (or when it cannot reach loopback and the tests need it to).
  */
-export function describeContract(title: string, body: (target: () => VaultTarget, kind: "sim" | "real") => void): void {
+export function describeContract(title: string, body: (target: () => VaultTarget, kind: "sim" | "real") => void, options: ContractOptions = {}): void {
   for (const kind of ["sim", "real"] as const) {
+    const unreachable = options.callsBack === true && NO_LOOPBACK_REACH;
     const label =
       kind === "sim"
         ? `${title} [simulator]`
-        : REAL_VAULT
-          ? `${title} [real Vault at ${process.env.VAULT_ADDR}]`
-          : `${title} [real Vault: skipped, set VAULT_ADDR and VAULT_TOKEN to run against one]`;
-    describe.skipIf(kind === "real" && !REAL_VAULT)(label, () => {
+        : !REAL_VAULT
+          ? `${title} [real Vault: skipped, set VAULT_ADDR and VAULT_TOKEN to run against one]`
+          : unreachable
+            ? `${title} [real Vault: skipped, AVI_CONTRACT_VAULT_CANNOT_REACH_LOOPBACK=1 and these tests need Vault to call 127.0.0.1]`
+            : `${title} [real Vault at ${process.env.VAULT_ADDR}]`;
+    describe.skipIf(kind === "real" && (!REAL_VAULT || unreachable))(label, () => {
       let target: VaultTarget | undefined;
       beforeAll(async () => {
         target = kind === "sim" ? await simTarget() : realTarget();
