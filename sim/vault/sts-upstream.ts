@@ -40,8 +40,16 @@ function asAwsError(err: unknown): AwsApiError {
   return new AwsApiError(code, message, status);
 }
 
+type StsModule = typeof import("@aws-sdk/client-sts");
+
+/** The SDK, loaded on first use. Bundled as ESM (dist/avi.js), the CommonJS SDK arrives as the default export. */
+async function sdk(): Promise<StsModule> {
+  const mod = (await import("@aws-sdk/client-sts")) as StsModule & { default?: StsModule };
+  return typeof mod.STSClient === "function" ? mod : (mod.default ?? mod);
+}
+
 async function client(target: StsTarget) {
-  const { STSClient } = await import("@aws-sdk/client-sts");
+  const { STSClient } = await sdk();
   return new STSClient({
     endpoint: target.endpoint,
     region: target.region,
@@ -64,7 +72,7 @@ function toTemporary(creds: { AccessKeyId?: string; SecretAccessKey?: string; Se
 }
 
 export async function assumeRole(target: StsTarget, input: AssumeRoleInput): Promise<TemporaryCredentials> {
-  const { AssumeRoleCommand } = await import("@aws-sdk/client-sts");
+  const { AssumeRoleCommand } = await sdk();
   const sts = await client(target);
   try {
     const out = await sts.send(
@@ -86,7 +94,7 @@ export async function assumeRole(target: StsTarget, input: AssumeRoleInput): Pro
 }
 
 export async function getFederationToken(target: StsTarget, name: string, durationSeconds: number, policy?: string): Promise<TemporaryCredentials> {
-  const { GetFederationTokenCommand } = await import("@aws-sdk/client-sts");
+  const { GetFederationTokenCommand } = await sdk();
   const sts = await client(target);
   try {
     const out = await sts.send(
@@ -101,7 +109,7 @@ export async function getFederationToken(target: StsTarget, name: string, durati
 }
 
 export async function getSessionToken(target: StsTarget, durationSeconds: number): Promise<TemporaryCredentials> {
-  const { GetSessionTokenCommand } = await import("@aws-sdk/client-sts");
+  const { GetSessionTokenCommand } = await sdk();
   const sts = await client(target);
   try {
     const out = await sts.send(new GetSessionTokenCommand({ DurationSeconds: durationSeconds }));

@@ -7,6 +7,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startFakeSts } from "../sim/vault/support/fake-sts-server.js";
 
 const AVI = fileURLToPath(new URL("../../dist/avi.js", import.meta.url));
 let child: ChildProcessByStdio<null, Readable, Readable>;
@@ -39,6 +40,24 @@ describe("avi sim vault (built)", () => {
     expect(res.status).toBe(200);
     const clock = await fetch(`${address}/sim/clock`, { method: "POST", headers: { "X-Vault-Token": token }, body: JSON.stringify({ advance: "1h" }) });
     expect(((await clock.json()) as { scale: number }).scale).toBe(0);
+  });
+
+  it("calls a real STS endpoint for assumed_role (the SDK loads inside the bundle)", async () => {
+    const token = /export VAULT_TOKEN=(\S+)/.exec(stdout)![1]!;
+    const sts = await startFakeSts();
+    try {
+      const call = (method: string, path: string, body?: unknown): Promise<Response> =>
+        fetch(`${address}/v1/${path}`, { method, headers: { "X-Vault-Token": token }, body: body === undefined ? undefined : JSON.stringify(body) });
+      await call("POST", "sys/mounts/aws", { type: "aws" });
+      await call("POST", "aws/config/root", { access_key: "AKIAE2ETESTROOTKEY00", secret_key: "x".repeat(40), region: "us-east-1", sts_endpoint: sts.url });
+      await call("POST", "aws/roles/app", { credential_type: "assumed_role", role_arns: "arn:aws:iam::123456789012:role/App" });
+      const res = await call("GET", "aws/sts/app");
+      expect(res.status).toBe(200);
+      expect(sts.calls.map((c) => c.action)).toEqual(["AssumeRole"]);
+      expect(sts.calls[0]?.auth?.accessKeyId).toBe("AKIAE2ETESTROOTKEY00");
+    } finally {
+      await sts.stop();
+    }
   });
 
   it("exits 1 with the reason for a non-loopback address", () => {
