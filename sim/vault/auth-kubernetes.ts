@@ -10,8 +10,8 @@ import { formatGoDuration } from "./duration.js";
 import { codedError, errorResponse, permissionDenied, unsupportedOperation, unsupportedPath } from "./errors.js";
 import { getBool, getCommaList, getString } from "./fields.js";
 import { kubeRequest, type KubeConnection } from "./kubernetes-api-client.js";
+import type * as LabelSelectors from "./label-selector.js";
 import { audienceList, parsePemKey, validateServiceAccountJwt } from "./kubernetes-jwt.js";
-import { parseLabelSelector, selectorMatches } from "./label-selector.js";
 import { emptyTokenParams, parseTokenParams, tokenParamsData, tokenTypeOf, type TokenParams } from "./token-params.js";
 
 interface KubeConfig {
@@ -45,6 +45,9 @@ interface ServiceAccountClaims {
 }
 
 const ALIAS_SOURCES = ["serviceaccount_uid", "serviceaccount_name"];
+
+// Namespace selectors are rare; their parser (yaml + zod) loads on first use to keep start-up lean.
+const labelSelectors = (): Promise<typeof LabelSelectors> => import("./label-selector.js");
 const TOKEN_REVIEW_TIMEOUT_MS = 30_000;
 
 /** go-glob: `*` matches any run of characters, anywhere in the pattern. */
@@ -131,7 +134,7 @@ export function createKubernetesAuthBackend(ctx: BackendContext): Backend {
     };
   }
 
-  function writeRole(name: string, req: BackendRequest): BackendResponse | null {
+  async function writeRole(name: string, req: BackendRequest): Promise<BackendResponse | null> {
     const existing = roles.get(name.toLowerCase());
     if (existing === undefined && req.operation === "update") throw codedError(500, "role entry not found during update operation");
     const role: KubeRole = existing === undefined
@@ -163,7 +166,7 @@ export function createKubernetesAuthBackend(ctx: BackendContext): Backend {
     }
     if (role.namespaceSelector !== "") {
       try {
-        parseLabelSelector(role.namespaceSelector);
+        (await labelSelectors()).parseLabelSelector(role.namespaceSelector);
       } catch {
         throw errorResponse(`invalid ${JSON.stringify("bound_service_account_namespace_selector")} configured`);
       }
@@ -205,6 +208,7 @@ export function createKubernetesAuthBackend(ctx: BackendContext): Backend {
     let detail = "";
     if (role.namespaceSelector !== "") {
       try {
+        const { parseLabelSelector, selectorMatches } = await labelSelectors();
         const selector = parseLabelSelector(role.namespaceSelector);
         const res = await kubeRequest(connection(c), "GET", `/api/v1/namespaces/${encodeURIComponent(namespace)}`, c.tokenReviewerJwt || jwt);
         if (res.status !== 200) throw new Error(`failed to get namespace (code ${res.status}): ${res.body.trim()}`);

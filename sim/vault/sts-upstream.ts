@@ -3,6 +3,7 @@
  * GetFederationToken and GetSessionToken through `@aws-sdk/client-sts`, signed with the root keys.
  * The SDK is imported on first use so `avi sim vault` starts fast.
  */
+import type * as StsSdk from "@aws-sdk/client-sts";
 import { AwsApiError, type TemporaryCredentials } from "./fake-aws.js";
 
 export interface StsTarget {
@@ -40,7 +41,7 @@ function asAwsError(err: unknown): AwsApiError {
   return new AwsApiError(code, message, status);
 }
 
-type StsModule = typeof import("@aws-sdk/client-sts");
+type StsModule = typeof StsSdk;
 
 /** The SDK, loaded on first use. Bundled as ESM (dist/avi.js), the CommonJS SDK arrives as the default export. */
 async function sdk(): Promise<StsModule> {

@@ -72,6 +72,10 @@ export interface ServiceAccountIssuer {
 
 const SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
 
+/**
+ * Create an issuer with a fresh signing key. Share the Vault simulator's clock (`{ clock: vault.clock }`)
+ * so token `exp`/`iat` and Vault's checks agree when tests move time.
+ */
 export async function createServiceAccountIssuer(options: ServiceAccountIssuerOptions = {}): Promise<ServiceAccountIssuer> {
   const issuer = options.issuer ?? "https://kubernetes.default.svc.cluster.local";
   const apiAudiences = options.apiAudiences ?? [issuer];
