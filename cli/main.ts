@@ -5,6 +5,7 @@ import { UsageError, type Command } from "./command.js";
 const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
   agent: { summary: "run the credentials agent configured by AVI_AGENT_CONFIG", load: async () => (await import("./commands/agent.js")).agentCommand },
   version: { summary: "print the version", load: async () => (await import("./commands/version.js")).versionCommand },
+  sim: { summary: "run a test double: `avi sim vault` (dev/test only)", load: async () => (await import("./commands/sim.js")).simCommand },
 };
 
 function usage(): string {
