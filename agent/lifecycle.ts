@@ -435,7 +435,7 @@ export class Lifecycle {
       kind: error.kind,
       attempt: this.auth.loginFailures,
       retry_in_ms: delay,
-      hint: loginHint(error.kind),
+      hint: loginHint(error),
     });
     this.scheduleAuth("login", this.now + delay);
     this.requestPublish();
@@ -997,7 +997,11 @@ function iso(ms: number): string | null {
   return Number.isFinite(ms) ? new Date(ms).toISOString() : null;
 }
 
-function loginHint(kind: Failure["kind"]): string {
+function loginHint({ kind, message }: Failure): string {
+  if (/\((exp|nbf|iat)\) claim/.test(message)) {
+    return "the projected service-account token is expired or not yet valid: check that the kubelet refreshes it and that node and Vault clocks agree";
+  }
+  if (message.includes("(aud) claim")) return "the token's audience does not match the Vault role's audience (settings: vault.audience)";
   switch (kind) {
     case "permission-denied":
       return "check the Kubernetes auth role (bound service account names/namespaces, audience) and that Vault can reach the TokenReview API; retrying";
