@@ -30,14 +30,17 @@ export interface ModelCounts {
   leaseRenewals: number;
 }
 
-/** Renewals of one watcher starting at `start` on a lease whose absolute cap is `start + maxMs`. */
-function watch(start: number, ttlMs: number, maxMs: number, renew: boolean, random: () => number, onRenew: () => void): number {
-  // Returns when the watcher exits (the caller re-authenticates or re-fetches then).
+/**
+ * One watcher starting at `start` on a lease whose absolute cap is `start + maxMs`; counts renewals
+ * before `end` and returns when the watcher exits (the caller re-authenticates or re-fetches then).
+ */
+function watch(start: number, end: number, ttlMs: number, maxMs: number, renew: boolean, random: () => number, onRenew: () => void): number {
   let now = start;
   let remaining = ttlMs;
   let grace = calculateGrace(ttlMs, ttlMs, random());
   let prior = ttlMs;
   for (;;) {
+    if (now >= end) return now;
     if (renew) {
       onRenew();
       remaining = Math.min(ttlMs, start + maxMs - now);
@@ -60,7 +63,7 @@ export function lifetimeWatcherModel(scenario: ModelScenario, random: () => numb
   // Token: login, watcher (immediate renewal included), login again when it exits.
   for (let t = 0; t < end; ) {
     counts.logins++;
-    const exit = watch(t, scenario.token.ttlS * 1000, scenario.token.maxS * 1000, true, random, () => {
+    const exit = watch(t, end, scenario.token.ttlS * 1000, scenario.token.maxS * 1000, true, random, () => {
       counts.tokenRenewals++;
     });
     t = Math.max(exit, t + 1000);
@@ -73,14 +76,12 @@ export function lifetimeWatcherModel(scenario: ModelScenario, random: () => numb
         continue;
       }
       const maxMs = secret.kind === "renewable" ? secret.maxS * 1000 : secret.ttlS * 1000;
-      const exit = watch(t, secret.ttlS * 1000, maxMs, secret.kind === "renewable", random, () => {
+      const exit = watch(t, end, secret.ttlS * 1000, maxMs, secret.kind === "renewable", random, () => {
         counts.leaseRenewals++;
       });
       t = Math.max(exit, t + 1000);
     }
   }
-  // Renewals past the end of the window do not count: the watcher's renewals are spread evenly enough
-  // over a long window that trimming the tail is immaterial for the ratio (use ≥ 24 h).
   return counts;
 }
 
