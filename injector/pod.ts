@@ -1,0 +1,91 @@
+/**
+ * The parts of a Pod (or a workload's pod template) the injector reads. The schema is deliberately
+ * loose: unknown fields pass through untouched (the API server owns full validation), and list fields
+ * may be absent or `null` (YAML `env:` with nothing under it), which matters for JSONPatch paths.
+ */
+import { z } from "zod";
+
+const named = z.looseObject({ name: z.string() });
+const volumeMount = z.looseObject({ name: z.string(), mountPath: z.string() });
+
+const securityContext = z.looseObject({
+  runAsUser: z.number().int().nullish(),
+  runAsGroup: z.number().int().nullish(),
+  runAsNonRoot: z.boolean().nullish(),
+  fsGroup: z.number().int().nullish(),
+});
+
+const container = z.looseObject({
+  name: z.string().min(1),
+  image: z.string().nullish(),
+  env: z.array(named).nullish(),
+  envFrom: z.array(z.unknown()).nullish(),
+  volumeMounts: z.array(volumeMount).nullish(),
+  securityContext: securityContext.nullish(),
+  restartPolicy: z.string().nullish(),
+});
+
+export const podSchema = z.looseObject({
+  metadata: z
+    .looseObject({
+      name: z.string().nullish(),
+      generateName: z.string().nullish(),
+      namespace: z.string().nullish(),
+      // Values stay `unknown` here: a YAML file may hold `inject: true` unquoted, and the annotation
+      // parser turns that into a precise message instead of a schema error.
+      annotations: z.record(z.string(), z.unknown()).nullish(),
+      labels: z.record(z.string(), z.unknown()).nullish(),
+    })
+    .nullish(),
+  spec: z.looseObject({
+    containers: z.array(container).nullish(),
+    initContainers: z.array(container).nullish(),
+    volumes: z.array(named).nullish(),
+    serviceAccountName: z.string().nullish(),
+    serviceAccount: z.string().nullish(),
+    automountServiceAccountToken: z.boolean().nullish(),
+    securityContext: securityContext.nullish(),
+  }),
+});
+
+export type PodView = z.infer<typeof podSchema>;
+export type ContainerView = z.infer<typeof container>;
+export type EnvVarView = z.infer<typeof named>;
+
+/** Parses the object under review; the error names the first offending field. */
+export function readPod(object: unknown): { pod: PodView } | { error: string } {
+  const result = podSchema.safeParse(object);
+  if (result.success) return { pod: result.data };
+  const issue = result.error.issues[0];
+  const where = issue === undefined || issue.path.length === 0 ? "(root)" : issue.path.join(".");
+  return { error: `the object is not a Pod or pod template: ${where}: ${issue?.message ?? "invalid"}` };
+}
+
+export function annotationsOf(pod: PodView): Record<string, unknown> {
+  return pod.metadata?.annotations ?? {};
+}
+
+export function containersOf(pod: PodView): readonly ContainerView[] {
+  return pod.spec.containers ?? [];
+}
+
+export function initContainersOf(pod: PodView): readonly ContainerView[] {
+  return pod.spec.initContainers ?? [];
+}
+
+/** `spec.serviceAccountName`, the deprecated `spec.serviceAccount`, else `default` (what the API server assigns). */
+export function serviceAccountOf(pod: PodView): string {
+  return pod.spec.serviceAccountName || pod.spec.serviceAccount || "default";
+}
+
+/** A name for logs and messages: never rely on `metadata.name` alone (absent for generateName pods). */
+export function podDisplayName(pod: PodView): string {
+  const meta = pod.metadata;
+  if (meta?.name) return meta.name;
+  if (meta?.generateName) return `${meta.generateName}<generated>`;
+  return "<unnamed>";
+}
+
+export function envNames(c: ContainerView): Set<string> {
+  return new Set((c.env ?? []).map((e) => e.name));
+}
