@@ -4,6 +4,9 @@ import { UsageError, type Command } from "./command.js";
 // for parsing the webhook, the simulators or the offline injector.
 const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
   version: { summary: "print the version", load: async () => (await import("./commands/version.js")).versionCommand },
+  webhook: { summary: "run the mutating admission webhook (HTTPS)", load: async () => (await import("./commands/webhook.js")).webhookCommand },
+  inject: { summary: "inject credentials into pod/workload YAML offline", load: async () => (await import("./commands/inject.js")).injectCommand },
+  demo: { summary: "show an injection into a sample Airflow worker pod", load: async () => (await import("./commands/demo.js")).demoCommand },
 };
 
 function usage(): string {
