@@ -77,3 +77,21 @@ export function containerNamed(pod: Obj, name: string): Obj {
   if (hit === undefined) throw new Error(`no container ${name}`);
   return hit;
 }
+
+/**
+ * reference §3: an array is created by exactly one whole-value `add`, and only appended to (`/-`)
+ * afterwards; a second whole-value add of the same path would replace the first.
+ */
+export function arrayDiscipline(ops: readonly { op: string; path: string; value?: unknown }[]): string[] {
+  const problems: string[] = [];
+  const created = new Set<string>();
+  for (const [i, op] of ops.entries()) {
+    if (Array.isArray(op.value) || (op.value !== null && typeof op.value === "object" && !op.path.endsWith("/-"))) {
+      if (created.has(op.path)) problems.push(`op ${i}: ${op.path} created twice`);
+      created.add(op.path);
+    }
+    if (/\/-?\d+$/.test(op.path)) problems.push(`op ${i}: index path ${op.path}`);
+  }
+  return problems;
+}
+
