@@ -66,6 +66,10 @@ export class AdmissionHarness {
     const reject = (code: number, message: string): Rejection => ({ allowed: false, code, message, warnings, rounds });
 
     let current = structuredClone(pod);
+    if (request.blankObjectNamespace !== true) {
+      // EnsureObjectNamespaceMatchesRequestNamespace runs before admission (1.24+, reference §1.3).
+      current["metadata"] = { ...((current["metadata"] as JsonObject | undefined) ?? {}), namespace: request.namespace };
+    }
     applyPodDefaults(current); // decoding defaults the object before admission
     serviceAccountPlugin(current, this.options.serviceAccountAutomount);
     const input = structuredClone(current);
