@@ -13,13 +13,16 @@ function editDistance(a: string, b: string): number {
   return prev[b.length] ?? 0;
 }
 
-/** The closest candidate within a third of the word's length (at least 2 edits), if any. */
+/** The closest candidate within a third of the word's length (at least 2 edits), or one the word is a prefix of. */
 export function closest(word: string, candidates: Iterable<string>): string | undefined {
   const limit = Math.max(2, Math.floor(word.length / 3));
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of candidates) {
-    const d = editDistance(word.toLowerCase(), candidate.toLowerCase());
+    const a = word.toLowerCase();
+    const b = candidate.toLowerCase();
+    const prefix = a.length >= 3 && (b.startsWith(a) || a.startsWith(b));
+    const d = prefix ? Math.min(1, editDistance(a, b)) : editDistance(a, b);
     if (d < bestDistance && d <= limit) {
       best = candidate;
       bestDistance = d;

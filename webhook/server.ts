@@ -114,6 +114,7 @@ export async function createWebhookServer(options: WebhookServerOptions): Promis
   tlsServer.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 5_000;
 
   // The API server always sends application/json; anything else is a client mistake (400, not 415).
+  app.removeContentTypeParser("text/plain");
   app.addContentTypeParser("*", (_req, _payload, done) => {
     done(Object.assign(new Error("Content-Type must be application/json"), { statusCode: 400 }), undefined);
   });
