@@ -92,7 +92,7 @@ export class FileReloader<T> {
         try {
           return await readFile(file, "utf8");
         } catch (err) {
-          throw new Error(`cannot read ${this.options.name} file ${file}: ${(err as Error).message}`);
+          throw new Error(`cannot read ${this.options.name} file ${file}: ${(err as Error).message}`, { cause: err });
         }
       }),
     );

@@ -44,7 +44,7 @@ export function parseConfigFile(text: string, file: string): WebhookOptionSource
   try {
     value = parseYaml(text) ?? {};
   } catch (err) {
-    throw new Error(`${file}: not valid YAML/JSON: ${(err as Error).message}`);
+    throw new Error(`${file}: not valid YAML/JSON: ${(err as Error).message}`, { cause: err });
   }
   const result = sources.safeParse(value);
   if (!result.success) {

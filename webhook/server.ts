@@ -62,14 +62,15 @@ export async function createWebhookServer(options: WebhookServerOptions): Promis
     },
     ...tuning(options),
   });
-  let tlsServer: Server | undefined;
+  // Set once fastify has created the HTTPS server; reloads before that only validate the files.
+  const listener: { server?: Server } = {};
   const tlsReloader = new FileReloader<TlsMaterial>({
     name: "TLS",
     files: [options.tlsCertFile, options.tlsKeyFile],
     load: loadTlsMaterial,
     onApply: (material, initial) => {
       // Only new handshakes use the new context; established connections keep theirs.
-      tlsServer?.setSecureContext(material.options);
+      listener.server?.setSecureContext(material.options);
       metrics.reloads.inc({ source: "tls", result: "success" });
       metrics.certificateExpiry.set(material.notAfter.getTime() / 1000);
       logger.info({ notAfter: material.notAfter.toISOString(), san: material.subjectAltName }, initial ? "TLS certificate loaded" : "TLS certificate reloaded");
@@ -109,9 +110,9 @@ export async function createWebhookServer(options: WebhookServerOptions): Promis
     requestTimeout: KEEP_ALIVE_TIMEOUT_MS + 10_000,
     return503OnClosing: true,
   });
-  tlsServer = app.server;
+  listener.server = app.server;
   // Above keepAliveTimeout so an idle keep-alive connection is never cut by the headers timer.
-  tlsServer.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 5_000;
+  app.server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 5_000;
 
   // The API server always sends application/json; anything else is a client mistake (400, not 415).
   app.removeContentTypeParser("text/plain");

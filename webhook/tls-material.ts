@@ -18,7 +18,7 @@ export function loadTlsMaterial([cert = "", key = ""]: readonly string[]): TlsMa
   try {
     createSecureContext(options);
   } catch (err) {
-    throw new Error(`TLS certificate/key rejected: ${(err as Error).message}`);
+    throw new Error(`TLS certificate/key rejected: ${(err as Error).message}`, { cause: err });
   }
   const leaf = new X509Certificate(cert);
   return { options, notAfter: new Date(leaf.validTo), subjectAltName: leaf.subjectAltName ?? "" };

@@ -23,7 +23,7 @@ export function jsonFixture(...path: string[]): Obj {
 export function annotate(pod: Obj, annotations: Readonly<Record<string, string>> = INJECT): Obj {
   const copy = structuredClone(pod);
   const metadata = (copy["metadata"] ??= {}) as Obj;
-  metadata["annotations"] = { ...((metadata["annotations"] as Obj | null | undefined) ?? {}), ...annotations };
+  metadata["annotations"] = { ...((metadata["annotations"]) ?? {}), ...annotations };
   return copy;
 }
 

@@ -32,7 +32,7 @@ export function injectAndCheck(pod: Obj, namespace: string, settings: Settings, 
   expect(ops.every((op) => op.op === "add")).toBe(true);
   for (const op of ops) expect(FORBIDDEN_PATHS.some((p) => op.path === p || op.path.startsWith(`${p}/`))).toBe(false);
   expect(jsonpatch.validate(ops, pod)).toBeUndefined();
-  const patched = jsonpatch.applyPatch(pod, ops, true, false).newDocument as Obj;
+  const patched = jsonpatch.applyPatch(pod, ops, true, false).newDocument;
 
   // No error the original did not already have (some fixtures are deliberately not valid pods).
   const newErrors = (check: (p: Obj) => string[]): string[] => {
@@ -50,6 +50,7 @@ export function injectAndCheck(pod: Obj, namespace: string, settings: Settings, 
   const configJson = (agent["env"] as { name: string; value?: string }[]).find((e) => e.name === AGENT_CONFIG_ENV)?.value ?? "";
   const config = parseAgentConfig(JSON.parse(configJson));
 
+  // eslint-disable-next-line no-control-regex
   expect(decision.warnings.every((w) => w.length <= 120 && !/[\u0000-\u001f]/.test(w))).toBe(true);
 
   // Reinvocation: defaulting and the ServiceAccount plugin run on our output, then we are called again.
@@ -67,7 +68,7 @@ export function injectAndCheck(pod: Obj, namespace: string, settings: Settings, 
 }
 
 export function envOf(container: Obj): Record<string, string> {
-  return Object.fromEntries(((container["env"] as Obj[] | undefined) ?? []).map((e) => [String(e["name"]), String(e["value"] ?? "<valueFrom>")]));
+  return Object.fromEntries(((container["env"] as Obj[] | undefined) ?? []).map((e) => [String(e["name"]), typeof e["value"] === "string" ? e["value"] : "<valueFrom>"]));
 }
 
 export function containerNamed(pod: Obj, name: string): Obj {

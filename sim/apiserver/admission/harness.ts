@@ -68,7 +68,7 @@ export class AdmissionHarness {
     let current = structuredClone(pod);
     if (request.blankObjectNamespace !== true) {
       // EnsureObjectNamespaceMatchesRequestNamespace runs before admission (1.24+, reference §1.3).
-      current["metadata"] = { ...((current["metadata"] as JsonObject | undefined) ?? {}), namespace: request.namespace };
+      current["metadata"] = { ...((current["metadata"]) ?? {}), namespace: request.namespace };
     }
     applyPodDefaults(current); // decoding defaults the object before admission
     serviceAccountPlugin(current, this.options.serviceAccountAutomount);
@@ -91,7 +91,8 @@ export class AdmissionHarness {
     if (request.blankObjectNamespace !== true && metadata["namespace"] !== request.namespace) {
       return reject(400, "the namespace of the provided object does not match the namespace sent on the request");
     }
-    const displayName = String(metadata["name"] ?? metadata["generateName"] ?? "");
+    const nameField = metadata["name"] ?? metadata["generateName"];
+    const displayName = typeof nameField === "string" ? nameField : "";
     const invalid = validationErrors(current);
     if (invalid.length > 0) return reject(422, `Pod "${displayName}" is invalid: ${invalid.join(", ")}`);
     if (this.options.podSecurity === "restricted") {
@@ -139,7 +140,7 @@ export class AdmissionHarness {
     const operations = verified.patch as jsonpatch.Operation[];
     const error = jsonpatch.validate(operations, sent);
     if (error !== undefined) return { code: 500, message: `Internal error occurred: ${error.name}: ${error.message.split("\n")[0] ?? ""}` };
-    const patched = jsonpatch.applyPatch(sent, operations, true, false).newDocument as JsonObject;
+    const patched = jsonpatch.applyPatch(sent, operations, true, false).newDocument;
     const typeErrors = schemaErrors(patched);
     if (typeErrors.length > 0) return { code: 500, message: `Internal error occurred: ${typeErrors.join("; ")}` };
     applyPodDefaults(patched);

@@ -27,7 +27,7 @@ export interface ServingCertificate {
 }
 
 export async function createCertificateAuthority(name = "avi-test-ca"): Promise<CertificateAuthority> {
-  const keys = (await webcrypto.subtle.generateKey(ALG, true, ["sign", "verify"])) as CryptoKeyPair;
+  const keys = (await webcrypto.subtle.generateKey(ALG, true, ["sign", "verify"]));
   const now = Date.now();
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: randomSerial(),
@@ -51,7 +51,7 @@ export interface ServingOptions {
 }
 
 export async function issueServingCertificate(ca: CertificateAuthority, options: ServingOptions): Promise<ServingCertificate> {
-  const keys = (await webcrypto.subtle.generateKey(ALG, true, ["sign", "verify"])) as CryptoKeyPair;
+  const keys = (await webcrypto.subtle.generateKey(ALG, true, ["sign", "verify"]));
   const now = Date.now();
   const notAfter = new Date(now + (options.validForMs ?? 30 * 86_400_000));
   const serialNumber = randomSerial();

@@ -7,12 +7,14 @@ import { Pod } from "kubernetes-models/v1/Pod";
 
 type Obj = Record<string, unknown>;
 const arr = (v: unknown): Obj[] => (Array.isArray(v) ? (v as Obj[]) : []);
+/** Field values as the API server prints them in messages. */
+const text = (v: unknown): string => (typeof v === "string" ? v : v === undefined ? "" : JSON.stringify(v));
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /** Type/shape errors (an InternalError 500 when a patch produces them). */
 export function schemaErrors(pod: Obj): string[] {
   try {
-    new Pod(pod as ConstructorParameters<typeof Pod>[0]).validate();
+    new Pod(pod).validate();
     return [];
   } catch (err) {
     return [(err as Error).message];
@@ -36,7 +38,7 @@ export function validationErrors(pod: Obj): string[] {
   ];
   for (const [field, list] of groups) {
     list.forEach((c, i) => {
-      const name = String(c["name"] ?? "");
+      const name = text(c["name"]);
       if (!DNS1123_LABEL.test(name) || name.length > 63) errors.push(`${field}[${i}].name: Invalid value: "${name}": must be a DNS-1123 label`);
       if (seen.has(name)) errors.push(`${field}[${i}].name: Duplicate value: "${name}"`);
       seen.add(name);
@@ -45,7 +47,7 @@ export function validationErrors(pod: Obj): string[] {
 
   const volumeNames = new Set<string>();
   volumes.forEach((v, i) => {
-    const name = String(v["name"] ?? "");
+    const name = text(v["name"]);
     if (!DNS1123_LABEL.test(name) || name.length > 63) errors.push(`spec.volumes[${i}].name: Invalid value: "${name}": must be a DNS-1123 label`);
     if (volumeNames.has(name)) errors.push(`spec.volumes[${i}].name: Duplicate value: "${name}"`);
     volumeNames.add(name);
@@ -64,8 +66,8 @@ export function validationErrors(pod: Obj): string[] {
     list.forEach((c, i) => {
       const paths = new Set<string>();
       arr(c["volumeMounts"]).forEach((m, j) => {
-        const name = String(m["name"] ?? "");
-        const path = String(m["mountPath"] ?? "");
+        const name = text(m["name"]);
+        const path = text(m["mountPath"]);
         if (!volumeNames.has(name)) errors.push(`${field}[${i}].volumeMounts[${j}].name: Not found: "${name}"`);
         if (paths.has(path)) errors.push(`${field}[${i}].volumeMounts[${j}].mountPath: Invalid value: "${path}": must be unique`);
         paths.add(path);
@@ -76,7 +78,7 @@ export function validationErrors(pod: Obj): string[] {
   initContainers.forEach((c, i) => {
     const policy = c["restartPolicy"];
     if (policy !== undefined && policy !== "Always") {
-      errors.push(`spec.initContainers[${i}].restartPolicy: Unsupported value: "${String(policy)}": supported values: "Always"`);
+      errors.push(`spec.initContainers[${i}].restartPolicy: Unsupported value: "${text(policy)}": supported values: "Always"`);
     }
     if (policy !== "Always") {
       for (const probe of ["startupProbe", "livenessProbe", "readinessProbe"]) {

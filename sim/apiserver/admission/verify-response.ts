@@ -37,7 +37,7 @@ export function verifyAdmissionResponse(uid: string, raw: RawResponse): Verified
   const response = r["response"] as Record<string, unknown> | null | undefined;
   if (response === undefined || response === null) throw new CallingError("received invalid webhook response: webhook response was absent");
   if (response["uid"] !== uid) {
-    throw new CallingError(`received invalid webhook response: expected response.uid="${uid}", got "${String(response["uid"] ?? "")}"`);
+    throw new CallingError(`received invalid webhook response: expected response.uid="${uid}", got "${typeof response["uid"] === "string" ? response["uid"] : JSON.stringify(response["uid"] ?? "")}"`);
   }
   const hasPatch = response["patch"] !== undefined && response["patch"] !== null && response["patch"] !== "";
   const patchType = response["patchType"];
@@ -54,7 +54,7 @@ export function verifyAdmissionResponse(uid: string, raw: RawResponse): Verified
   const allowed = response["allowed"] === true;
   const warnings = Array.isArray(response["warnings"]) ? response["warnings"].filter((w): w is string => typeof w === "string") : [];
   const audit = (response["auditAnnotations"] ?? {}) as Record<string, string>;
-  const status = (response["status"] ?? undefined) as VerifiedResponse["status"];
+  const status = (response["status"] ?? undefined);
   return { allowed, ...(patch !== undefined && { patch }), ...(status !== undefined && { status }), warnings, auditAnnotations: audit };
 }
 
