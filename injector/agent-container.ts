@@ -11,7 +11,8 @@ import {
   type AgentConfigInput,
 } from "../agent/config.js";
 import type { Mode } from "./annotations.js";
-import { AGENT_TOKEN_DIR, KUBERNETES_SA_DIR, type Settings } from "./settings.js";
+import { AGENT_TOKEN_DIR, TOKEN_FILE_NAME } from "./agent-config.js";
+import { KUBERNETES_SA_DIR, type Settings } from "./settings.js";
 
 export const AGENT_CONTAINER = "avi-agent";
 export const CREDENTIALS_VOLUME = "avi-credentials";
@@ -23,7 +24,6 @@ export const TOKEN_VOLUME = "avi-token";
  */
 export const NO_API_TOKEN_VOLUME = "avi-no-api-token";
 export const HEALTH_PORT_NAME = "avi-health";
-export const TOKEN_FILE_NAME = "token";
 /** The tmpfs holds a handful of small files; this also caps what a runaway write could use. */
 export const CREDENTIALS_SIZE_LIMIT = "1Mi";
 

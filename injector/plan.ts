@@ -2,8 +2,9 @@
  * Annotations + settings + the pod → an injection plan: what to add, with every decision made and
  * validated. Throws a Denial (400/403) when the pod asks for something wrong or forbidden.
  */
-import { AgentConfigError, parseAgentConfig, type AgentConfigInput, type AuditContext, type CredentialSpec } from "../agent/config.js";
-import { agentContainer, agentVolumes, CREDENTIALS_VOLUME, TOKEN_FILE_NAME } from "./agent-container.js";
+import type { AgentConfigInput, AuditContext, CredentialSpec } from "../agent/config.js";
+import { buildAgentConfig } from "./agent-config.js";
+import { agentContainer, agentVolumes, CREDENTIALS_VOLUME } from "./agent-container.js";
 import { ANNOTATION, type InjectionAnnotations, type Mode } from "./annotations.js";
 import { airflowMajor, appEnv, type EnvVar } from "./app-env.js";
 import { resolveCredentials } from "./credentials.js";
@@ -11,7 +12,7 @@ import { invalid } from "./denial.js";
 import { credentialFileMode } from "./file-mode.js";
 import { istioAdjustment } from "./istio.js";
 import { annotationsOf, containersOf, initContainersOf, serviceAccountOf, type ContainerView, type PodView } from "./pod.js";
-import { AGENT_TOKEN_DIR, type Settings } from "./settings.js";
+import type { Settings } from "./settings.js";
 import { didYouMean } from "./suggest.js";
 
 export interface TargetContainer {
@@ -143,51 +144,4 @@ function auditContext(pod: PodView, namespace: string, serviceAccount: string): 
     if (typeof value === "string" && value !== "") context[field as keyof typeof AIRFLOW_CONTEXT] = value;
   }
   return context;
-}
-
-interface ConfigParts {
-  mode: Mode;
-  role: string;
-  fileMode: number;
-  credentials: CredentialSpec[];
-  defaultCredential: string;
-  revokeOnExit: boolean;
-  context: AuditContext;
-}
-
-function buildAgentConfig(settings: Settings, parts: ConfigParts): AgentConfigInput {
-  const { vault, agent } = settings;
-  const config: AgentConfigInput = {
-    version: 1,
-    mode: parts.mode,
-    vault: {
-      address: vault.address,
-      ...(vault.namespace !== undefined && { namespace: vault.namespace }),
-      ...(vault.caCert !== undefined && { caCert: vault.caCert }),
-      ...(vault.tlsServerName !== undefined && { tlsServerName: vault.tlsServerName }),
-      authMount: vault.authMount,
-      role: parts.role,
-      tokenFile: `${AGENT_TOKEN_DIR}/${TOKEN_FILE_NAME}`,
-      ...(vault.timeout !== undefined && { timeout: vault.timeout }),
-      ...(vault.maxRetries !== undefined && { maxRetries: vault.maxRetries }),
-    },
-    outputDir: agent.mountPath,
-    fileMode: parts.fileMode,
-    endpoint: { port: agent.endpointPort },
-    health: { host: agent.healthHost, port: agent.healthPort },
-    credentials: parts.credentials,
-    defaultCredential: parts.defaultCredential,
-    revokeOnExit: parts.revokeOnExit,
-    shutdownGrace: agent.shutdownGrace,
-    logLevel: agent.logLevel,
-    context: parts.context,
-  };
-  try {
-    parseAgentConfig(config);
-  } catch (err) {
-    // Settings and annotations are validated with the same schemas, so this means they combine badly.
-    const detail = err instanceof AgentConfigError ? err.message.replace(/\n\s*/g, "; ") : String(err);
-    throw invalid(`the agent configuration built for this pod is invalid (${detail}); check the annotations and the webhook settings`);
-  }
-  return config;
 }

@@ -8,11 +8,10 @@ import { z } from "zod";
 import { parse as parseYaml } from "yaml";
 import { CREDENTIAL_NAME, DEFAULT_ENDPOINT_PORT, DEFAULT_HEALTH_PORT, DEFAULT_OUTPUT_DIR, credentialSpecSchema } from "../agent/config.js";
 import { parseDurationSeconds } from "../agent/duration.js";
+import { AGENT_TOKEN_DIR, checkAgentConfigCompatible } from "./agent-config.js";
 import { MODES } from "./annotations.js";
 import { quantityValue } from "./quantity.js";
 
-/** Where the agent's projected service-account token is mounted (agent/config.ts DEFAULT_TOKEN_FILE's directory). */
-export const AGENT_TOKEN_DIR = "/var/run/secrets/airflow-vault-agent";
 export const KUBERNETES_SA_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
 export const MIN_TOKEN_EXPIRATION_SECONDS = 600;
 
@@ -149,7 +148,11 @@ export class SettingsError extends Error {
 /** Validates parsed settings; the error lists every problem as `path: message`. */
 export function parseSettings(value: unknown, source = "settings"): Settings {
   const result = settingsSchema.safeParse(value);
-  if (result.success) return result.data;
+  if (result.success) {
+    const incompatible = checkAgentConfigCompatible(result.data);
+    if (incompatible !== undefined) throw new SettingsError(`${source} produces an agent configuration the agent rejects: ${incompatible}`);
+    return result.data;
+  }
   const lines = result.error.issues.map((issue) => {
     const where = issue.path.length > 0 ? issue.path.join(".") : "(top level)";
     const message =

@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Server } from "node:https";
 import type { Logger } from "pino";
 import { parseSettingsText, type Settings } from "../injector/settings.js";
-import { parseAdmissionReview, reviewEnvelope, reviewPod, type AdmissionRequest, type ReviewResult } from "./admission-review.js";
+import { parseAdmissionReview, reviewPod, serializeReview, type AdmissionRequest, type ReviewResult } from "./admission-review.js";
 import { FileReloader } from "./file-reloader.js";
 import { createMetrics, type Outcome, type WebhookMetrics } from "./metrics.js";
 import { loadTlsMaterial, type TlsMaterial } from "./tls-material.js";
@@ -25,7 +25,7 @@ export interface WebhookServerOptions {
 }
 
 export interface WebhookServer {
-  app: FastifyInstance<Server, IncomingMessage, ServerResponse, Logger>;
+  app: FastifyInstance<Server, IncomingMessage, ServerResponse>;
   metrics: WebhookMetrics;
   listen(host: string, port: number): Promise<number>;
   settings(): Settings;
@@ -103,8 +103,8 @@ export async function createWebhookServer(options: WebhookServerOptions): Promis
 
   const app = Fastify({
     https: initialTls.options,
-    loggerInstance: logger,
-    disableRequestLogging: true,
+    // No per-request child loggers (they cost more than the review itself); we log one line per review.
+    logger: false,
     bodyLimit: BODY_LIMIT_BYTES,
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
     requestTimeout: KEEP_ALIVE_TIMEOUT_MS + 10_000,
@@ -139,8 +139,8 @@ export async function createWebhookServer(options: WebhookServerOptions): Promis
     const outcome = record(metrics, parsed.request, result);
     const seconds = elapsedSeconds(started);
     metrics.requestDuration.observe({ outcome }, seconds);
-    logReview(logger, parsed.request, result, outcome, seconds);
-    return reply.send(reviewEnvelope(response));
+    logReview(logger, parsed.request, result, seconds);
+    return reply.type("application/json").send(serializeReview(response));
   });
 
   app.get("/healthz", (_req, reply) => reply.send({ status: "ok" }));
@@ -207,18 +207,25 @@ function record(metrics: WebhookMetrics, request: AdmissionRequest, result: Revi
 }
 
 /** One line per review; never the object itself (env values, annotations) — only names and outcome. */
-function logReview(logger: Logger, request: AdmissionRequest, result: ReviewResult, outcome: Outcome, seconds: number): void {
-  const meta = (request.object as { metadata?: { name?: unknown; generateName?: unknown } } | null)?.metadata;
-  const pod = typeof meta?.name === "string" ? meta.name : typeof meta?.generateName === "string" ? `${meta.generateName}*` : undefined;
-  const fields = { uid: request.uid, namespace: request.namespace, pod, outcome, ms: Math.round(seconds * 1e5) / 100, dryRun: request.dryRun };
-  if (result.kind === "internal-error") {
-    logger.error({ ...fields, err: result.error.stack ?? result.error.message }, "review failed");
-  } else if (result.kind === "decided" && result.decision.kind === "inject") {
-    const { plan } = result.decision;
-    logger.info({ ...fields, mode: plan.mode, credentials: plan.credentials.map((c) => c.name), warnings: result.decision.warnings }, "injected");
+function logReview(logger: Logger, request: AdmissionRequest, result: ReviewResult, seconds: number): void {
+  const ms = Math.round(seconds * 1e5) / 100;
+  if (result.kind === "decided" && result.decision.kind === "inject") {
+    const { plan, warnings } = result.decision;
+    const credentials = plan.credentials.length === 1 ? plan.defaultCredential : plan.credentials.map((c) => c.name).join(",");
+    if (warnings.length > 0) logger.info({ uid: request.uid, namespace: request.namespace, pod: podName(request), mode: plan.mode, credentials, ms, warnings }, "injected");
+    else logger.info({ uid: request.uid, namespace: request.namespace, pod: podName(request), mode: plan.mode, credentials, ms }, "injected");
   } else if (result.kind === "decided" && result.decision.kind === "deny") {
-    logger.info({ ...fields, code: result.decision.code, reason: result.decision.message }, "denied");
-  } else {
-    logger.debug({ ...fields, reason: result.kind === "ignored" ? result.reason : result.decision.kind === "skip" ? result.decision.reason : "" }, "skipped");
+    logger.info({ uid: request.uid, namespace: request.namespace, pod: podName(request), code: result.decision.code, reason: result.decision.message, ms }, "denied");
+  } else if (result.kind === "internal-error") {
+    logger.error({ uid: request.uid, namespace: request.namespace, pod: podName(request), err: result.error.stack ?? result.error.message }, "review failed");
+  } else if (logger.isLevelEnabled("debug")) {
+    const reason = result.kind === "ignored" ? result.reason : result.decision.kind === "skip" ? result.decision.reason : "";
+    logger.debug({ uid: request.uid, namespace: request.namespace, pod: podName(request), reason, ms }, "skipped");
   }
+}
+
+/** generateName pods have no name at admission (reference §1.3): log the prefix. */
+function podName(request: AdmissionRequest): string | undefined {
+  const meta = (request.object as { metadata?: { name?: unknown; generateName?: unknown } } | null)?.metadata;
+  return typeof meta?.name === "string" ? meta.name : typeof meta?.generateName === "string" ? `${meta.generateName}*` : undefined;
 }

@@ -100,3 +100,14 @@ describe("settings", () => {
     expect(quantityValue("abc")).toBeUndefined();
   });
 });
+
+describe("agent-config compatibility (checked once per settings load)", () => {
+  it("reports settings the agent's schema would reject", async () => {
+    const { checkAgentConfigCompatible } = await import("../../injector/agent-config.js");
+    const good = parseSettings(minimal);
+    expect(checkAgentConfigCompatible(good)).toBeUndefined();
+    // Bypass the settings schema to simulate drift between the two schemas.
+    const drifted = { ...good, agent: { ...good.agent, healthPort: good.agent.endpointPort } };
+    expect(checkAgentConfigCompatible(drifted)).toMatch(/health.port: must differ from endpoint.port/);
+  });
+});

@@ -230,3 +230,13 @@ describe("settings hot reload", () => {
     }
   });
 });
+
+describe("serializeReview", () => {
+  it("produces exactly JSON.stringify's bytes, with and without a patch", async () => {
+    const { reviewEnvelope, serializeReview } = await import("../../webhook/admission-review.js");
+    const withPatch = { uid: 'a"b', allowed: true, patchType: "JSONPatch" as const, patch: Buffer.from('[{"op":"add"}]').toString("base64"), warnings: ['say "hi"'], auditAnnotations: { mode: "sidecar" } };
+    expect(serializeReview(withPatch)).toBe(JSON.stringify(reviewEnvelope(withPatch)));
+    const deny = { uid: "u", allowed: false, status: { code: 400, reason: "BadRequest", message: 'x "patch":"" y' } };
+    expect(serializeReview(deny)).toBe(JSON.stringify(reviewEnvelope(deny)));
+  });
+});
