@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { REPO_ROOT } from "../test/support/shared.js";
+import { kubeApiAccessVolume } from "../sim/apiserver/admission/defaulting.js";
 
 type Obj = Record<string, unknown>;
 
@@ -50,17 +51,7 @@ export async function realisticPod(): Promise<Obj> {
   });
   spec.volumes.push(
     { name: "dags", persistentVolumeClaim: { claimName: "airflow-dags" } },
-    {
-      name: "kube-api-access-x7k2p",
-      projected: {
-        defaultMode: 420,
-        sources: [
-          { serviceAccountToken: { expirationSeconds: 3607, path: "token" } },
-          { configMap: { name: "kube-root-ca.crt", items: [{ key: "ca.crt", path: "ca.crt" }] } },
-          { downwardAPI: { items: [{ path: "namespace", fieldRef: { apiVersion: "v1", fieldPath: "metadata.namespace" } }] } },
-        ],
-      },
-    },
+    kubeApiAccessVolume("kube-api-access-x7k2p"),
   );
   // The chart's pod template with git-sync on: an init container that clones the DAG repository.
   spec["initContainers"] = [

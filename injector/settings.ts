@@ -6,23 +6,13 @@
  */
 import { z } from "zod";
 import { parse as parseYaml } from "yaml";
-import { CREDENTIAL_NAME, DEFAULT_ENDPOINT_PORT, DEFAULT_HEALTH_PORT, DEFAULT_OUTPUT_DIR, credentialSpecSchema } from "../agent/config.js";
-import { parseDurationSeconds } from "../agent/duration.js";
+import { CREDENTIAL_NAME, DEFAULT_ENDPOINT_PORT, DEFAULT_HEALTH_PORT, DEFAULT_OUTPUT_DIR, credentialSpecSchema, duration } from "../agent/config.js";
 import { AGENT_TOKEN_DIR, checkAgentConfigCompatible } from "./agent-config.js";
 import { MODES } from "./annotations.js";
 import { quantityValue } from "./quantity.js";
 
 export const KUBERNETES_SA_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
 export const MIN_TOKEN_EXPIRATION_SECONDS = 600;
-
-const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
-  try {
-    return parseDurationSeconds(value);
-  } catch (err) {
-    ctx.addIssue({ code: "custom", message: (err as Error).message });
-    return z.NEVER;
-  }
-});
 
 const port = z.number().int().min(1).max(65535);
 const id = z.number().int().min(1, { message: "must be a non-root id (> 0) to pass Pod Security restricted" }).max(2 ** 31 - 1);

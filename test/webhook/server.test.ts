@@ -3,6 +3,7 @@ import jsonpatch from "fast-json-patch";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { stringify } from "yaml";
 import { KEEP_ALIVE_TIMEOUT_MS } from "../../webhook/server.js";
+import { buildPodReview } from "../../sim/apiserver/admission/review.js";
 import {
   af3WorkerPod,
   annotate,
@@ -29,22 +30,10 @@ async function post(body: unknown, contentType = "application/json") {
   return { status: res.statusCode, body: res.json<Obj>() };
 }
 
+/** An AdmissionReview as the API server builds it (sim), with a fixed uid and request overrides. */
 function review(object: unknown, request: Obj = {}): Obj {
-  return {
-    apiVersion: "admission.k8s.io/v1",
-    kind: "AdmissionReview",
-    request: {
-      uid: "7f0c3a2e-1111-2222-3333-444455556666",
-      kind: { group: "", version: "v1", kind: "Pod" },
-      resource: { group: "", version: "v1", resource: "pods" },
-      namespace: "airflow",
-      operation: "CREATE",
-      object,
-      oldObject: null,
-      dryRun: false,
-      ...request,
-    },
-  };
+  const built = buildPodReview(object as Obj, { namespace: "airflow" });
+  return { ...built, request: { ...built.request, uid: "7f0c3a2e-1111-2222-3333-444455556666", ...request } };
 }
 
 describe("POST /mutate through the API-server harness", () => {

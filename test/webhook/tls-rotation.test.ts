@@ -8,6 +8,7 @@ import { Agent, request } from "node:https";
 import type { TLSSocket } from "node:tls";
 import { afterAll, beforeAll, expect, it, vi } from "vitest";
 import { issueServingCertificate, serviceDnsName } from "../../sim/apiserver/admission/pki.js";
+import { buildPodReview } from "../../sim/apiserver/admission/review.js";
 import { af3WorkerPod, annotate } from "../support/fixtures.js";
 import { SERVICE, startWebhookEnv, type WebhookEnv } from "../support/webhook-env.js";
 
@@ -20,18 +21,7 @@ afterAll(async () => {
 });
 
 const ROTATIONS = 3;
-const body = JSON.stringify({
-  apiVersion: "admission.k8s.io/v1",
-  kind: "AdmissionReview",
-  request: {
-    uid: "00000000-0000-0000-0000-000000000001",
-    kind: { group: "", version: "v1", kind: "Pod" },
-    resource: { group: "", version: "v1", resource: "pods" },
-    namespace: "airflow",
-    operation: "CREATE",
-    object: annotate(af3WorkerPod()),
-  },
-});
+const body = JSON.stringify(buildPodReview(annotate(af3WorkerPod()), { namespace: "airflow" }));
 
 const serialOf = new WeakMap<TLSSocket, string>();
 

@@ -78,17 +78,7 @@ export function serviceAccountPlugin(pod: JsonObject, serviceAccountAutomount = 
   const volumes = arr(spec["volumes"]);
   let volume = volumes.find((v) => typeof v["name"] === "string" && v["name"].startsWith("kube-api-access-"));
   if (volume === undefined) {
-    volume = {
-      name: `kube-api-access-${randomBytes(3).toString("hex").slice(0, 5)}`,
-      projected: {
-        defaultMode: 420,
-        sources: [
-          { serviceAccountToken: { expirationSeconds: 3607, path: "token" } },
-          { configMap: { name: "kube-root-ca.crt", items: [{ key: "ca.crt", path: "ca.crt" }] } },
-          { downwardAPI: { items: [{ path: "namespace", fieldRef: { apiVersion: "v1", fieldPath: "metadata.namespace" } }] } },
-        ],
-      },
-    };
+    volume = kubeApiAccessVolume(`kube-api-access-${randomBytes(3).toString("hex").slice(0, 5)}`);
     spec["volumes"] = [...volumes, volume];
   }
   for (const c of [...arr(spec["initContainers"]), ...arr(spec["containers"])]) {
@@ -96,4 +86,19 @@ export function serviceAccountPlugin(pod: JsonObject, serviceAccountAutomount = 
     if (mounts.some((m) => m["mountPath"] === SA_MOUNT_PATH)) continue;
     c["volumeMounts"] = [...mounts, { name: volume["name"], readOnly: true, mountPath: SA_MOUNT_PATH }];
   }
+}
+
+/** The projected volume the plugin adds: API token, cluster CA, namespace. */
+export function kubeApiAccessVolume(name: string): JsonObject {
+  return {
+    name,
+    projected: {
+      defaultMode: 420,
+      sources: [
+        { serviceAccountToken: { expirationSeconds: 3607, path: "token" } },
+        { configMap: { name: "kube-root-ca.crt", items: [{ key: "ca.crt", path: "ca.crt" }] } },
+        { downwardAPI: { items: [{ path: "namespace", fieldRef: { apiVersion: "v1", fieldPath: "metadata.namespace" } }] } },
+      ],
+    },
+  };
 }
