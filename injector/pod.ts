@@ -78,14 +78,6 @@ export function serviceAccountOf(pod: PodView): string {
   return pod.spec.serviceAccountName || pod.spec.serviceAccount || "default";
 }
 
-/** A name for logs and messages: never rely on `metadata.name` alone (absent for generateName pods). */
-export function podDisplayName(pod: PodView): string {
-  const meta = pod.metadata;
-  if (meta?.name) return meta.name;
-  if (meta?.generateName) return `${meta.generateName}<generated>`;
-  return "<unnamed>";
-}
-
 export function envNames(c: ContainerView): Set<string> {
   return new Set((c.env ?? []).map((e) => e.name));
 }

@@ -64,8 +64,16 @@ export const webhookCommand: Command = {
     }
 
     const logger = pino({ level: options.logLevel, base: { component: "webhook" } });
-    const server = await createWebhookServer({ tlsCertFile: options.tlsCert, tlsKeyFile: options.tlsKey, settingsFile: options.settings, logger });
-    const port = await server.listen(options.host, options.port);
+    let server;
+    let port;
+    try {
+      server = await createWebhookServer({ tlsCertFile: options.tlsCert, tlsKeyFile: options.tlsKey, settingsFile: options.settings, logger });
+      port = await server.listen(options.host, options.port);
+    } catch (err) {
+      // Missing/invalid files and a busy port are configuration problems: say so without a stack trace.
+      await server?.close();
+      throw new UsageError((err as Error).message);
+    }
     logger.info({ host: options.host, port }, "webhook listening");
 
     await new Promise<void>((resolve) => {

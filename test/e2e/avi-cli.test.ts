@@ -110,3 +110,14 @@ describe("avi demo (built)", () => {
     expect(result.stdout).toMatch(/name: avi-agent/);
   });
 });
+
+describe("avi webhook start-up errors (built)", () => {
+  it("a missing TLS file is a one-line error and exit 1", () => {
+    const result = spawnSync(process.execPath, [AVI, "webhook", "--tls-cert", join(dir, "nope.crt"), "--tls-key", join(dir, "nope.key"), "--settings", join(REPO_ROOT, "examples", "settings.yaml")], {
+      encoding: "utf8",
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/^avi: cannot read TLS file .*nope.crt: ENOENT/);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+});

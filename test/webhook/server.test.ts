@@ -105,6 +105,12 @@ describe("the AdmissionReview wire format", () => {
     expect(body["response"]).toEqual({ uid: request["uid"], allowed: true });
   });
 
+  it("refuses the v1beta1 review (kubernetes/api testdata): list only v1 in admissionReviewVersions", async () => {
+    const { status, body } = await post(jsonFixture("fixtures", "k8s", "k8s-api-testdata", "admission.k8s.io.v1beta1.AdmissionReview.json"));
+    expect(status).toBe(400);
+    expect(String(body["error"])).toMatch(/apiVersion: must be "admission.k8s.io\/v1"/);
+  });
+
   it.each([
     ["UPDATE", { operation: "UPDATE" }],
     ["a subresource", { subResource: "ephemeralcontainers" }],
