@@ -5,8 +5,15 @@
  */
 import { z } from "zod";
 
-const named = z.looseObject({ name: z.string() });
-const volumeMount = z.looseObject({ name: z.string(), mountPath: z.string() });
+// List entries and string maps are checked in place, not copied: a worker pod carries dozens of env
+// entries and annotations, the injector reads only names, and this runs on every pod creation.
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const named = z.custom<{ name: string }>((v) => isRecord(v) && typeof v["name"] === "string", { message: "each entry needs a string name" });
+const volumeMount = z.custom<{ name: string; mountPath: string }>(
+  (v) => isRecord(v) && typeof v["name"] === "string" && typeof v["mountPath"] === "string",
+  { message: "each volume mount needs a string name and mountPath" },
+);
+const stringMap = z.custom<Record<string, unknown>>(isRecord, { message: "must be a map" });
 
 const securityContext = z.looseObject({
   runAsUser: z.number().int().nullish(),
@@ -33,8 +40,8 @@ export const podSchema = z.looseObject({
       namespace: z.string().nullish(),
       // Values stay `unknown` here: a YAML file may hold `inject: true` unquoted, and the annotation
       // parser turns that into a precise message instead of a schema error.
-      annotations: z.record(z.string(), z.unknown()).nullish(),
-      labels: z.record(z.string(), z.unknown()).nullish(),
+      annotations: stringMap.nullish(),
+      labels: stringMap.nullish(),
     })
     .nullish(),
   spec: z.looseObject({

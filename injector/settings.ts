@@ -175,9 +175,19 @@ export function vaultPort(settings: Settings): number {
   return url.protocol === "https:" ? 443 : 80;
 }
 
-/** Matches a Kubernetes name against `*` globs. */
+const compiledGlobs = new Map<string, RegExp>();
+
+/** Matches a Kubernetes name against `*` globs (compiled once per glob: this runs per pod). */
 export function matchesAny(name: string, globs: readonly string[]): boolean {
-  return globs.some((glob) => new RegExp(`^${glob.split("*").map(escapeRegExp).join(".*")}$`).test(name));
+  return globs.some((glob) => {
+    if (!glob.includes("*")) return glob === name;
+    let re = compiledGlobs.get(glob);
+    if (re === undefined) {
+      re = new RegExp(`^${glob.split("*").map(escapeRegExp).join(".*")}$`);
+      compiledGlobs.set(glob, re);
+    }
+    return re.test(name);
+  });
 }
 
 function escapeRegExp(s: string): string {
