@@ -5,12 +5,16 @@
  *   latency:    open loop at RATE req/s for LATENCY_SECONDS, p50/p99 per server
  * Last line: RESULT webhook_ratio=<ours/bare throughput> p99_ms=<our p99 at RATE req/s>.
  * Targets (issue 2): ratio >= 0.85, p99 <= 5 ms at 200 req/s.
+ * Also printed: server CPU per request (user+system of the server process, both servers alike), which
+ * is far less sensitive than throughput to other load on the machine (printed as load average).
+ * Knobs: BENCH_CONCURRENCY, BENCH_SECONDS, BENCH_ROUNDS, BENCH_LATENCY_SECONDS, BENCH_LOG_LEVEL (server),
+ * BENCH_PROF=<dir> (CPU-profile the server process).
  */
 import { fork } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { Agent, request } from "node:https";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { admit } from "../injector/admit.js";
 import { parseSettingsText } from "../injector/settings.js";
@@ -150,6 +154,7 @@ async function main(): Promise<void> {
         proc.send("cpu");
       });
     const requestBytes = Buffer.byteLength(parts[0] + randomUUID() + parts[1]);
+    console.log(`node ${process.version}, load average ${loadavg().map((l) => l.toFixed(2)).join(" ")} before the run`);
     console.log(`request ${(requestBytes / 1024).toFixed(1)} KiB (AdmissionReview with a ${(JSON.stringify(pod).length / 1024).toFixed(1)} KiB pod), reply ${(reply.length / 1024).toFixed(1)} KiB`);
 
     // Warm-up (JIT, TLS), then short alternating rounds: the machine is shared, so drift and noisy
