@@ -21,7 +21,7 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Webho
     registry,
     requestDuration: new Histogram({
       name: "avi_webhook_request_duration_seconds",
-      help: "Time to answer an AdmissionReview, by outcome.",
+      help: "Time to decide on an AdmissionReview and encode the reply (after body parsing), by outcome.",
       labelNames: ["outcome"],
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
       registers,

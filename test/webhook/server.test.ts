@@ -63,6 +63,17 @@ describe("POST /mutate through the API-server harness", () => {
     expect(outcome.allowed).toBe(true);
   });
 
+  it("uses request.namespace, also when object.metadata.namespace is empty (pre-1.24 servers)", async () => {
+    const pod = annotate(af3WorkerPod());
+    delete (pod["metadata"] as Obj)["namespace"];
+    const outcome = await env.harness.admit(pod, { namespace: "airflow", blankObjectNamespace: true });
+    if (!outcome.allowed) throw new Error(outcome.message);
+    const config = JSON.parse(
+      String(((((outcome.pod["spec"] as Obj)["initContainers"] as Obj[]).at(-1) as Obj)["env"] as Obj[])[0]?.["value"]),
+    ) as { context: { namespace: string } };
+    expect(config.context.namespace).toBe("airflow");
+  });
+
   it("dry-run requests are answered the same way (sideEffects: None)", async () => {
     const outcome = await env.harness.admit(annotate(af3WorkerPod()), { namespace: "airflow", dryRun: true });
     expect(outcome.allowed).toBe(true);
