@@ -51,6 +51,7 @@ const AIRFLOW_CONTEXT = { dagId: "dag_id", taskId: "task_id", runId: "run_id", t
 export function planInjection(pod: PodView, annotations: InjectionAnnotations, namespace: string, settings: Settings, status: Record<string, string>): InjectionPlan {
   const serviceAccount = serviceAccountOf(pod);
   const mode = annotations.mode ?? settings.injection.defaultMode;
+  checkPodCanRunAgent(pod, mode);
   const targets = selectTargets(pod, annotations.containers, settings.agent.mountPath);
   const { credentials, defaultCredential } = resolveCredentials(annotations, settings, { namespace, serviceAccount });
   const defaultSpec = credentials.find((c) => c.name === defaultCredential) as CredentialSpec;
@@ -106,6 +107,20 @@ export function planInjection(pod: PodView, annotations: InjectionAnnotations, n
     annotations: { ...istio.annotations, ...status },
     warnings,
   };
+}
+
+/** Pod shapes the agent cannot work in, refused up front rather than failing at run time. */
+function checkPodCanRunAgent(pod: PodView, mode: Mode): void {
+  if (pod.spec.os?.name === "windows") {
+    throw invalid(`${ANNOTATION.inject}: Windows pods are not supported (the agent image is Linux); remove the annotation`);
+  }
+  if (pod.spec.hostNetwork === true && mode === "sidecar") {
+    // On the node's network the loopback endpoint and health port are shared by every host-network
+    // pod on the node: ports would clash and other pods could reach the endpoint.
+    throw invalid(
+      `${ANNOTATION.mode}: sidecar mode needs the pod's own network, but the pod sets hostNetwork: true; use ${ANNOTATION.mode}: "init" or drop hostNetwork`,
+    );
+  }
 }
 
 function selectTargets(pod: PodView, requested: readonly string[] | undefined, mountPath: string): { index: number; container: ContainerView }[] {

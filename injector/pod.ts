@@ -52,6 +52,8 @@ export const podSchema = z.looseObject({
     serviceAccount: z.string().nullish(),
     automountServiceAccountToken: z.boolean().nullish(),
     securityContext: securityContext.nullish(),
+    hostNetwork: z.boolean().nullish(),
+    os: z.looseObject({ name: z.string() }).nullish(),
   }),
 });
 

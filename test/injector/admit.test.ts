@@ -59,6 +59,13 @@ describe("which pods are touched", () => {
     expect(denial(pod(undefined, { volumes: [{ name: "avi-token", emptyDir: {} }] })).message).toMatch(/already has a volume named "avi-token"/);
   });
 
+  it("refuses pods the agent cannot run in: Windows, and host network in sidecar mode", () => {
+    expect(denial(pod(undefined, { os: { name: "windows" } })).message).toMatch(/Windows pods are not supported/);
+    expect(denial(pod(undefined, { hostNetwork: true })).message).toMatch(/use airflow-vault.io\/mode: "init" or drop hostNetwork/);
+    const init = pod({ "airflow-vault.io/inject": "true", "airflow-vault.io/credentials": "minio-etl", "airflow-vault.io/mode": "init" }, { hostNetwork: true });
+    expect(decide(init).kind).toBe("inject");
+  });
+
   it("denies an object that is not a pod with the field that is wrong", () => {
     expect(denial({ metadata: { annotations: { "airflow-vault.io/inject": "true" } } }).message).toMatch(/not a Pod or pod template: spec/);
     expect(denial(pod(undefined, { containers: [] })).message).toMatch(/no containers/);

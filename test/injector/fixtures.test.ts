@@ -5,11 +5,13 @@
  */
 import { describe, expect, it } from "vitest";
 import { parseSettings } from "../../injector/settings.js";
+import { admit } from "../../injector/admit.js";
 import { restrictedViolations } from "../../sim/apiserver/admission/pod-security.js";
 import { TEST_SETTINGS } from "../support/webhook-env.js";
 import {
   af2WorkerPod,
   af3WorkerPod,
+  INJECT,
   annotate,
   celeryWorkerDeployment,
   helmChartPodTemplate,
@@ -142,10 +144,14 @@ describe("Kubernetes fixtures", () => {
   it("exotic pod with every field set (k8s api testdata): no crash, unknown-to-us fields preserved", () => {
     const exotic = jsonFixture("fixtures", "k8s", "k8s-api-testdata", "core.v1.Pod.json");
     // Its only container is named "nameValue" (not a DNS label) and its values are fuzz: not schema-valid.
-    const pod = annotate(exotic);
-    const { patched } = injectAndCheck(pod, "namespaceValue", parseSettings({ ...TEST_SETTINGS, profiles: { "minio-etl": { path: "aws/sts/x", format: "aws" } } }), {
-      schemaValid: false,
+    // It sets hostNetwork: true, which rules out the sidecar's loopback endpoint: init mode.
+    const settingsFor = parseSettings({ ...TEST_SETTINGS, profiles: { "minio-etl": { path: "aws/sts/x", format: "aws" } } });
+    expect(admit({ object: annotate(exotic), namespace: "namespaceValue", settings: settingsFor })).toMatchObject({
+      kind: "deny",
+      message: expect.stringMatching(/sidecar mode needs the pod's own network, but the pod sets hostNetwork: true/) as unknown,
     });
+    const pod = annotate(exotic, { ...INJECT, "airflow-vault.io/mode": "init" });
+    const { patched } = injectAndCheck(pod, "namespaceValue", settingsFor, { schemaValid: false });
     const spec = patched["spec"] as Obj;
     for (const key of ["evictionResponders", "schedulingGroup", "resourceClaims", "hostnameOverride", "ephemeralContainers"]) {
       expect(spec[key]).toEqual((exotic["spec"] as Obj)[key]);
