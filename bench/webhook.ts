@@ -18,7 +18,8 @@ import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { admit } from "../injector/admit.js";
 import { parseSettingsText } from "../injector/settings.js";
-import { createCertificateAuthority, issueServingCertificate, serviceDnsName } from "../sim/apiserver/admission/pki.js";
+import { createTestCertificateAuthority } from "../sim/tls/certificate-authority.js";
+import { serviceDnsName } from "../sim/apiserver/admission/webhook-client.js";
 import { REPO_ROOT } from "../test/support/shared.js";
 import { serializeReview, reviewPod, parseAdmissionReview } from "../webhook/admission-review.js";
 import { realisticPod } from "./realistic-pod.js";
@@ -127,8 +128,8 @@ async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), "avi-bench-"));
   const child = { ref: undefined as ReturnType<typeof fork> | undefined };
   try {
-    const ca = await createCertificateAuthority();
-    const serving = await issueServingCertificate(ca, { dnsNames: [serviceDnsName(SERVICE)] });
+    const ca = await createTestCertificateAuthority();
+    const serving = await ca.issueServing([serviceDnsName(SERVICE)]);
     const settingsText = await readFile(join(REPO_ROOT, "examples", "settings.yaml"), "utf8");
     const files = { cert: join(dir, "tls.crt"), key: join(dir, "tls.key"), settings: join(dir, "settings.yaml"), reply: join(dir, "reply.json") };
     await writeFile(files.cert, serving.certPem);
@@ -166,13 +167,13 @@ async function main(): Promise<void> {
 
     // Warm-up (JIT, TLS), then short alternating rounds: the machine is shared, so drift and noisy
     // neighbours hit both servers alike, and the median of per-round ratios is robust to outliers.
-    await throughput(ports.bare, parts, ca.certPem, 1, cpu);
-    await throughput(ports.ours, parts, ca.certPem, 1, cpu);
+    await throughput(ports.bare, parts, ca.caPem, 1, cpu);
+    await throughput(ports.ours, parts, ca.caPem, 1, cpu);
     const bareRuns: Run[] = [];
     const ourRuns: Run[] = [];
     for (let i = 0; i < ROUNDS; i++) {
       const order = i % 2 === 0 ? (["bare", "ours"] as const) : (["ours", "bare"] as const);
-      for (const which of order) (which === "bare" ? bareRuns : ourRuns).push(await throughput(ports[which], parts, ca.certPem, THROUGHPUT_SECONDS, cpu));
+      for (const which of order) (which === "bare" ? bareRuns : ourRuns).push(await throughput(ports[which], parts, ca.caPem, THROUGHPUT_SECONDS, cpu));
     }
     const median = (xs: number[]): number => {
       const sorted = [...xs].sort((a, b) => a - b);
@@ -194,8 +195,8 @@ async function main(): Promise<void> {
     const bareWindows: Latency[] = [];
     const ourWindows: Latency[] = [];
     for (let i = 0; i < LATENCY_WINDOWS; i++) {
-      bareWindows.push(await latency(ports.bare, parts, ca.certPem, LATENCY_SECONDS / LATENCY_WINDOWS));
-      ourWindows.push(await latency(ports.ours, parts, ca.certPem, LATENCY_SECONDS / LATENCY_WINDOWS));
+      bareWindows.push(await latency(ports.bare, parts, ca.caPem, LATENCY_SECONDS / LATENCY_WINDOWS));
+      ourWindows.push(await latency(ports.ours, parts, ca.caPem, LATENCY_SECONDS / LATENCY_WINDOWS));
     }
     const summary = (windows: Latency[]): Latency => ({
       p50: median(windows.map((w) => w.p50)),

@@ -12,7 +12,8 @@ import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { AdmissionHarness } from "../../sim/apiserver/admission/harness.js";
-import { createCertificateAuthority, issueServingCertificate, serviceDnsName } from "../../sim/apiserver/admission/pki.js";
+import { createTestCertificateAuthority } from "../../sim/tls/certificate-authority.js";
+import { serviceDnsName } from "../../sim/apiserver/admission/webhook-client.js";
 import { restrictedViolations } from "../../sim/apiserver/admission/pod-security.js";
 import { schemaErrors, validationErrors } from "../../sim/apiserver/admission/pod-validation.js";
 import { af3WorkerPod, annotate, type Obj } from "../support/fixtures.js";
@@ -68,8 +69,8 @@ describe("avi inject (built)", () => {
 
 describe("avi webhook (built)", () => {
   it("serves admission over HTTPS on an ephemeral port and exits 0 on SIGTERM", async () => {
-    const ca = await createCertificateAuthority();
-    const serving = await issueServingCertificate(ca, { dnsNames: [serviceDnsName(SERVICE)] });
+    const ca = await createTestCertificateAuthority();
+    const serving = await ca.issueServing([serviceDnsName(SERVICE)]);
     await writeFile(join(dir, "tls.crt"), serving.certPem);
     await writeFile(join(dir, "tls.key"), serving.keyPem);
     const child = spawn(
@@ -87,7 +88,7 @@ describe("avi webhook (built)", () => {
         });
         child.on("exit", (code) => reject(new Error(`avi webhook exited early (${String(code)})`)));
       });
-      const harness = new AdmissionHarness({ endpoint: { service: SERVICE, caBundle: ca.certPem, dial: { host: "127.0.0.1", port } }, reinvocationPolicy: "IfNeeded" });
+      const harness = new AdmissionHarness({ endpoint: { service: SERVICE, caBundle: ca.caPem, dial: { host: "127.0.0.1", port } }, reinvocationPolicy: "IfNeeded" });
       try {
         const outcome = await harness.admit(annotate(af3WorkerPod()), { namespace: "airflow" });
         if (!outcome.allowed) throw new Error(outcome.message);

@@ -7,7 +7,7 @@ import { createServer, type Server } from "node:https";
 import type { IncomingHttpHeaders } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AdmissionHarness, type HarnessOptions } from "../../sim/apiserver/admission/harness.js";
-import { createCertificateAuthority, issueServingCertificate, type CertificateAuthority } from "../../sim/apiserver/admission/pki.js";
+import { createTestCertificateAuthority, type TestCertificateAuthority } from "../../sim/tls/certificate-authority.js";
 import { restrictedViolations } from "../../sim/apiserver/admission/pod-security.js";
 import { serviceAccountPlugin } from "../../sim/apiserver/admission/defaulting.js";
 import { SERVICE } from "../support/webhook-env.js";
@@ -22,15 +22,15 @@ interface Seen {
   servername: string | undefined;
 }
 
-let ca: CertificateAuthority;
+let ca: TestCertificateAuthority;
 let server: Server;
 let port: number;
 let reply: Reply = { body: {} };
 const seen: Seen[] = [];
 
 beforeAll(async () => {
-  ca = await createCertificateAuthority();
-  const cert = await issueServingCertificate(ca, { dnsNames: ["avi-webhook.avi-system.svc"] });
+  ca = await createTestCertificateAuthority();
+  const cert = await ca.issueServing(["avi-webhook.avi-system.svc"]);
   server = createServer({ cert: cert.certPem, key: cert.keyPem }, (req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
@@ -57,7 +57,7 @@ afterAll(async () => {
 });
 
 function harness(options: Partial<HarnessOptions> = {}): AdmissionHarness {
-  return new AdmissionHarness({ endpoint: { service: SERVICE, caBundle: ca.certPem, dial: { host: "127.0.0.1", port } }, ...options });
+  return new AdmissionHarness({ endpoint: { service: SERVICE, caBundle: ca.caPem, dial: { host: "127.0.0.1", port } }, ...options });
 }
 
 async function admit(pod: Obj, options: Partial<HarnessOptions> = {}, namespace = "airflow") {
@@ -141,9 +141,9 @@ describe("reply verification: calling errors follow failurePolicy (§1.5)", () =
 
   it("TLS is verified against the caBundle and the service DNS SAN", async () => {
     reply = (review) => ok(review);
-    const other = await createCertificateAuthority("other-ca");
-    const wrongCa = new AdmissionHarness({ endpoint: { service: SERVICE, caBundle: other.certPem, dial: { host: "127.0.0.1", port } } });
-    const wrongName = new AdmissionHarness({ endpoint: { service: { ...SERVICE, name: "other" }, caBundle: ca.certPem, dial: { host: "127.0.0.1", port } } });
+    const other = await createTestCertificateAuthority("other-ca");
+    const wrongCa = new AdmissionHarness({ endpoint: { service: SERVICE, caBundle: other.caPem, dial: { host: "127.0.0.1", port } } });
+    const wrongName = new AdmissionHarness({ endpoint: { service: { ...SERVICE, name: "other" }, caBundle: ca.caPem, dial: { host: "127.0.0.1", port } } });
     try {
       const a = await wrongCa.admit(podWith(), { namespace: "airflow" });
       expect(a.allowed === false && a.message).toMatch(/failed to call webhook: Post "https:\/\/avi-webhook.avi-system.svc:443\/mutate\?timeout=10s": .*(certificate|self-signed|issuer)/);

@@ -10,7 +10,8 @@ import { pino } from "pino";
 import { stringify } from "yaml";
 import type { SettingsInput } from "../../injector/settings.js";
 import { AdmissionHarness, type HarnessOptions } from "../../sim/apiserver/admission/harness.js";
-import { createCertificateAuthority, issueServingCertificate, serviceDnsName, type CertificateAuthority } from "../../sim/apiserver/admission/pki.js";
+import { createTestCertificateAuthority, type TestCertificateAuthority } from "../../sim/tls/certificate-authority.js";
+import { serviceDnsName } from "../../sim/apiserver/admission/webhook-client.js";
 import { createWebhookServer, type WebhookServer } from "../../webhook/server.js";
 
 export const SERVICE = { name: "avi-webhook", namespace: "avi-system", path: "/mutate", port: 443 };
@@ -37,7 +38,7 @@ export interface WebhookEnv {
   server: WebhookServer;
   harness: AdmissionHarness;
   port: number;
-  ca: CertificateAuthority;
+  ca: TestCertificateAuthority;
   certFile: string;
   keyFile: string;
   settingsFile: string;
@@ -49,8 +50,8 @@ export interface WebhookEnv {
 
 export async function startWebhookEnv(options: { settings?: SettingsInput; harness?: Partial<HarnessOptions>; resyncMs?: number } = {}): Promise<WebhookEnv> {
   const dir = await mkdtemp(join(tmpdir(), "avi-webhook-"));
-  const ca = await createCertificateAuthority();
-  const serving = await issueServingCertificate(ca, { dnsNames: [serviceDnsName(SERVICE)] });
+  const ca = await createTestCertificateAuthority();
+  const serving = await ca.issueServing([serviceDnsName(SERVICE)]);
   const certFile = join(dir, "tls.crt");
   const keyFile = join(dir, "tls.key");
   const settingsFile = join(dir, "settings.yaml");
@@ -69,7 +70,7 @@ export async function startWebhookEnv(options: { settings?: SettingsInput; harne
   const harnesses: AdmissionHarness[] = [];
   const newHarness = (extra: Partial<HarnessOptions> = {}): AdmissionHarness => {
     const h = new AdmissionHarness({
-      endpoint: { service: SERVICE, caBundle: ca.certPem, dial: { host: "127.0.0.1", port } },
+      endpoint: { service: SERVICE, caBundle: ca.caPem, dial: { host: "127.0.0.1", port } },
       reinvocationPolicy: "IfNeeded",
       ...options.harness,
       ...extra,

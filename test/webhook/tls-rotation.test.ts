@@ -4,10 +4,11 @@
  * connections. Zero requests may fail; new connections must get the new certificate; connections
  * opened before a rotation keep working.
  */
+import { X509Certificate } from "node:crypto";
 import { Agent, request } from "node:https";
 import type { TLSSocket } from "node:tls";
 import { afterAll, beforeAll, expect, it, vi } from "vitest";
-import { issueServingCertificate, serviceDnsName } from "../../sim/apiserver/admission/pki.js";
+import { serviceDnsName } from "../../sim/apiserver/admission/webhook-client.js";
 import { buildPodReview } from "../../sim/apiserver/admission/review.js";
 import { af3WorkerPod, annotate } from "../support/fixtures.js";
 import { SERVICE, startWebhookEnv, type WebhookEnv } from "../support/webhook-env.js";
@@ -34,7 +35,7 @@ function call(agent: Agent): Promise<string> {
         host: "127.0.0.1",
         port: env.port,
         servername: serviceDnsName(SERVICE),
-        ca: env.ca.certPem,
+        ca: env.ca.caPem,
         agent,
         method: "POST",
         path: "/mutate?timeout=10s",
@@ -103,8 +104,8 @@ it("replaces the serving certificate with zero failed requests", async () => {
     const initialSerial = await call(fresh);
     const issued: string[] = [];
     for (let i = 0; i < ROTATIONS; i++) {
-      const next = await issueServingCertificate(env.ca, { dnsNames: [serviceDnsName(SERVICE)] });
-      issued.push(next.serialNumber.toLowerCase().replace(/^0+/, ""));
+      const next = await env.ca.issueServing([serviceDnsName(SERVICE)]);
+      issued.push(new X509Certificate(next.certPem).serialNumber.toLowerCase().replace(/^0+/, ""));
       await env.replaceFile(env.certFile, next.certPem); // mismatched with the old key for a moment
       await env.replaceFile(env.keyFile, next.keyPem);
       const want = issued[issued.length - 1] ?? "";

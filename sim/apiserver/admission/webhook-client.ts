@@ -15,6 +15,11 @@ export interface WebhookEndpoint {
   dial: { host: string; port: number };
 }
 
+/** The DNS name the API server uses as TLS ServerName for a `service` client config: the cert needs it as a SAN. */
+export function serviceDnsName(service: { name: string; namespace: string }): string {
+  return `${service.name}.${service.namespace}.svc`;
+}
+
 export class CallingError extends Error {
   override readonly name = "CallingError";
 }
@@ -48,7 +53,7 @@ export class WebhookClient {
         {
           host: this.endpoint.dial.host,
           port: this.endpoint.dial.port,
-          servername: `${this.endpoint.service.name}.${this.endpoint.service.namespace}.svc`,
+          servername: serviceDnsName(this.endpoint.service),
           method: "POST",
           path: `${this.endpoint.service.path ?? "/"}?timeout=${seconds}s`,
           agent: this.agent,
