@@ -77,7 +77,9 @@ export class AdmissionHarness {
     const maxRounds = this.options.reinvocationPolicy === "Never" ? 1 : 2;
     for (let round = 0; round < maxRounds; round++) {
       if (round > 0) {
-        // Reinvocation: every in-tree mutator runs again, then webhooks that may be reinvoked.
+        // Reinvocation: every in-tree mutator runs again, then webhooks that may be reinvoked. The API
+        // server calls a webhook again only if the object changed since that webhook's own output; the
+        // harness calls it whenever round 0 changed anything — stricter, so idempotency is always tested.
         serviceAccountPlugin(current, this.options.serviceAccountAutomount);
       }
       const result = await this.callOnce(current, request, round, audit, warnings);
