@@ -78,8 +78,9 @@ export class AdmissionHarness {
     for (let round = 0; round < maxRounds; round++) {
       if (round > 0) {
         // Reinvocation: every in-tree mutator runs again, then webhooks that may be reinvoked. The API
-        // server calls a webhook again only if the object changed since that webhook's own output; the
-        // harness calls it whenever round 0 changed anything — stricter, so idempotency is always tested.
+        // server calls a webhook again only if something changed the object after its call (a later
+        // webhook, or the in-tree plugins re-run: webhookReinvokeContext); the harness calls it whenever
+        // round 0 changed anything — stricter, so idempotency is always exercised.
         serviceAccountPlugin(current, this.options.serviceAccountAutomount);
       }
       const result = await this.callOnce(current, request, round, audit, warnings);
