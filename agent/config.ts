@@ -18,7 +18,7 @@ export const DEFAULT_ENDPOINT_PORT = 9911;
 export const DEFAULT_HEALTH_PORT = 9912;
 
 /** A Go-style duration string ("15m", "1h30m") or a number of seconds; parsed to seconds. */
-const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
+export const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
   try {
     return parseDurationSeconds(value);
   } catch (err) {

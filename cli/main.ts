@@ -5,6 +5,9 @@ import { UsageError, type Command } from "./command.js";
 const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
   agent: { summary: "run the credentials agent configured by AVI_AGENT_CONFIG", load: async () => (await import("./commands/agent.js")).agentCommand },
   version: { summary: "print the version", load: async () => (await import("./commands/version.js")).versionCommand },
+  webhook: { summary: "run the mutating admission webhook (HTTPS)", load: async () => (await import("./commands/webhook.js")).webhookCommand },
+  inject: { summary: "inject credentials into pod/workload YAML offline", load: async () => (await import("./commands/inject.js")).injectCommand },
+  demo: { summary: "show an injection into a sample Airflow worker pod", load: async () => (await import("./commands/demo.js")).demoCommand },
   sim: { summary: "run a test double: `avi sim vault` (dev/test only)", load: async () => (await import("./commands/sim.js")).simCommand },
 };
 

@@ -1,0 +1,32 @@
+/**
+ * Child process of bench/webhook.ts: runs our webhook and a bare fastify HTTPS server (same TLS
+ * material, same body limit, fixed AdmissionReview reply of the same size) side by side, so the
+ * client in the parent measures both under identical conditions. Reports both ports over IPC.
+ */
+import { readFile } from "node:fs/promises";
+import Fastify from "fastify";
+import { pino } from "pino";
+import { BODY_LIMIT_BYTES, KEEP_ALIVE_TIMEOUT_MS, createWebhookServer } from "../webhook/server.js";
+
+const [certFile = "", keyFile = "", settingsFile = "", fixedReplyFile = ""] = process.argv.slice(2);
+
+// As `avi webhook` logs (pino to stdout, synchronous writes), with /dev/null as stdout.
+const logger = pino({ level: process.env["BENCH_LOG_LEVEL"] ?? "info" }, pino.destination({ dest: "/dev/null", sync: true }));
+const webhook = await createWebhookServer({ tlsCertFile: certFile, tlsKeyFile: keyFile, settingsFile, logger });
+const ours = await webhook.listen("127.0.0.1", 0);
+
+const fixedReply = await readFile(fixedReplyFile, "utf8");
+const bare = Fastify({
+  https: { cert: await readFile(certFile, "utf8"), key: await readFile(keyFile, "utf8"), minVersion: "TLSv1.2" },
+  bodyLimit: BODY_LIMIT_BYTES,
+  keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+});
+bare.post("/mutate", (_req, reply) => reply.type("application/json").send(fixedReply));
+await bare.listen({ host: "127.0.0.1", port: 0 });
+const barePort = (bare.server.address() as { port: number }).port;
+
+process.send?.({ ours, bare: barePort });
+process.on("message", (msg) => {
+  if (msg === "cpu") process.send?.({ cpu: process.cpuUsage() });
+  if (msg === "stop") void Promise.all([webhook.close(), bare.close()]).then(() => process.exit(0));
+});

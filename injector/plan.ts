@@ -1,0 +1,162 @@
+/**
+ * Annotations + settings + the pod → an injection plan: what to add, with every decision made and
+ * validated. Throws a Denial (400/403) when the pod asks for something wrong or forbidden.
+ */
+import type { AgentConfigInput, AuditContext, CredentialSpec } from "../agent/config.js";
+import { buildAgentConfig } from "./agent-config.js";
+import { agentContainer, agentVolumes, CREDENTIALS_VOLUME } from "./agent-container.js";
+import { ANNOTATION, type InjectionAnnotations, type Mode } from "./annotations.js";
+import { airflowMajor, appEnv, type EnvVar } from "./app-env.js";
+import { resolveCredentials } from "./credentials.js";
+import { invalid } from "./denial.js";
+import { credentialFileMode } from "./file-mode.js";
+import { istioAdjustment } from "./istio.js";
+import { annotationsOf, containersOf, initContainersOf, serviceAccountOf, type ContainerView, type PodView } from "./pod.js";
+import type { Settings } from "./settings.js";
+import { didYouMean } from "./suggest.js";
+
+export interface TargetContainer {
+  /** Index in `spec.containers` of the original object. */
+  index: number;
+  name: string;
+  env: EnvVar[];
+  mount: { name: string; mountPath: string; readOnly: true };
+}
+
+export interface InjectionPlan {
+  mode: Mode;
+  namespace: string;
+  serviceAccount: string;
+  credentials: CredentialSpec[];
+  defaultCredential: string;
+  fileMode: number;
+  agentConfig: AgentConfigInput;
+  agentContainer: Record<string, unknown>;
+  volumes: Record<string, unknown>[];
+  targets: TargetContainer[];
+  /** Pod annotations to set (the status annotation, Istio port exclusions). */
+  annotations: Record<string, string>;
+  warnings: string[];
+}
+
+/**
+ * Containers that never get credentials by default: other injectors' proxies and KubernetesPodOperator's
+ * XCom sidecar (it only runs `cat` on the return value). Naming them in `containers` still selects them.
+ */
+export const NOT_SELECTED_BY_DEFAULT = new Set(["istio-proxy", "linkerd-proxy", "airflow-xcom-sidecar"]);
+
+/** Airflow's own pod annotations, copied into the agent's audit context (reference §1.1). */
+const AIRFLOW_CONTEXT = { dagId: "dag_id", taskId: "task_id", runId: "run_id", tryNumber: "try_number", mapIndex: "map_index" } as const;
+
+export function planInjection(pod: PodView, annotations: InjectionAnnotations, namespace: string, settings: Settings, status: Record<string, string>): InjectionPlan {
+  const serviceAccount = serviceAccountOf(pod);
+  const mode = annotations.mode ?? settings.injection.defaultMode;
+  checkPodCanRunAgent(pod, mode);
+  const targets = selectTargets(pod, annotations.containers, settings.agent.mountPath);
+  const { credentials, defaultCredential } = resolveCredentials(annotations, settings, { namespace, serviceAccount });
+  const defaultSpec = credentials.find((c) => c.name === defaultCredential) as CredentialSpec;
+  const warnings: string[] = [];
+
+  const istio = istioAdjustment(pod, settings);
+  warnings.push(...istio.warnings);
+  const runAsUser = istio.runAsUser ?? settings.agent.runAsUser;
+  const fileMode = credentialFileMode(pod, targets.map((t) => t.container), runAsUser);
+  // automountServiceAccountToken may also be off on the ServiceAccount, which the webhook cannot see;
+  // the mask is then merely redundant.
+  const maskApiToken = pod.spec.automountServiceAccountToken !== false;
+
+  const agentConfig = buildAgentConfig(settings, {
+    mode,
+    role: annotations.role ?? settings.vault.role,
+    fileMode,
+    credentials,
+    defaultCredential,
+    revokeOnExit: annotations.revokeOnExit,
+    context: auditContext(pod, namespace, serviceAccount),
+  });
+
+  if (annotations.airflowConnections && !credentials.some((c) => c.airflowConnId !== undefined)) {
+    warnings.push(`${ANNOTATION.airflowConnections}: no credential has an Airflow conn id; the connections file stays empty`);
+  }
+
+  const mountPath = settings.agent.mountPath;
+  const planned = targets.map(({ index, container }) => {
+    const result = appEnv(container, {
+      mode,
+      mountPath,
+      endpointPort: settings.agent.endpointPort,
+      defaultCredential: defaultSpec,
+      airflowConnections: annotations.airflowConnections,
+      airflowMajor: airflowMajor(pod, container),
+    });
+    warnings.push(...result.warnings);
+    return { index, name: container.name, env: result.env, mount: { name: CREDENTIALS_VOLUME, mountPath, readOnly: true as const } };
+  });
+
+  return {
+    mode,
+    namespace,
+    serviceAccount,
+    credentials,
+    defaultCredential,
+    fileMode,
+    agentConfig,
+    agentContainer: agentContainer({ settings, mode, config: agentConfig, runAsUser, maskApiToken }),
+    volumes: agentVolumes(settings, maskApiToken),
+    targets: planned,
+    annotations: { ...istio.annotations, ...status },
+    warnings,
+  };
+}
+
+/** Pod shapes the agent cannot work in, refused up front rather than failing at run time. */
+function checkPodCanRunAgent(pod: PodView, mode: Mode): void {
+  if (pod.spec.os?.name === "windows") {
+    throw invalid(`${ANNOTATION.inject}: Windows pods are not supported (the agent image is Linux); remove the annotation`);
+  }
+  if (pod.spec.hostNetwork === true && mode === "sidecar") {
+    // On the node's network the loopback endpoint and health port are shared by every host-network
+    // pod on the node: ports would clash and other pods could reach the endpoint.
+    throw invalid(
+      `${ANNOTATION.mode}: sidecar mode needs the pod's own network, but the pod sets hostNetwork: true; use ${ANNOTATION.mode}: "init" or drop hostNetwork`,
+    );
+  }
+}
+
+function selectTargets(pod: PodView, requested: readonly string[] | undefined, mountPath: string): { index: number; container: ContainerView }[] {
+  const all = containersOf(pod).map((container, index) => ({ index, container }));
+  if (all.length === 0) throw invalid("the pod has no containers to give credentials to");
+  const names = all.map((t) => t.container.name);
+  const chosen =
+    requested === undefined
+      ? all.filter((t) => !NOT_SELECTED_BY_DEFAULT.has(t.container.name))
+      : requested.map((name) => {
+          const hit = all.find((t) => t.container.name === name);
+          if (hit !== undefined) return hit;
+          const init = initContainersOf(pod).some((c) => c.name === name);
+          throw invalid(
+            init
+              ? `${ANNOTATION.containers}: "${name}" is an init container; init containers run before the agent and cannot get credentials`
+              : `${ANNOTATION.containers}: the pod has no container "${name}"${didYouMean(name, names)}; containers: ${names.join(", ")}`,
+          );
+        });
+  if (chosen.length === 0) throw invalid(`${ANNOTATION.containers}: no container selected; name the containers that need credentials`);
+  for (const { container } of chosen) {
+    // Two mounts at one path make the API server reject the pod (422).
+    const clash = (container.volumeMounts ?? []).find((m) => m.mountPath === mountPath);
+    if (clash !== undefined) {
+      throw invalid(`container "${container.name}" already mounts volume "${clash.name}" at ${mountPath}, where avi mounts credentials; move that mount`);
+    }
+  }
+  return chosen;
+}
+
+function auditContext(pod: PodView, namespace: string, serviceAccount: string): AuditContext {
+  const annotations = annotationsOf(pod);
+  const context: AuditContext = { namespace, serviceAccount };
+  for (const [field, key] of Object.entries(AIRFLOW_CONTEXT)) {
+    const value = annotations[key];
+    if (typeof value === "string" && value !== "") context[field as keyof typeof AIRFLOW_CONTEXT] = value;
+  }
+  return context;
+}

@@ -1,0 +1,37 @@
+/** "Did you mean …?" for misspelt annotation keys and profile names. */
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      row.push(Math.min((prev[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + cost));
+    }
+    prev = row;
+  }
+  return prev[b.length] ?? 0;
+}
+
+/** The closest candidate within a third of the word's length (at least 2 edits), or one the word is a prefix of. */
+export function closest(word: string, candidates: Iterable<string>): string | undefined {
+  const limit = Math.max(2, Math.floor(word.length / 3));
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of candidates) {
+    const a = word.toLowerCase();
+    const b = candidate.toLowerCase();
+    const prefix = a.length >= 3 && (b.startsWith(a) || a.startsWith(b));
+    const d = prefix ? Math.min(1, editDistance(a, b)) : editDistance(a, b);
+    if (d < bestDistance && d <= limit) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+export function didYouMean(word: string, candidates: Iterable<string>): string {
+  const hit = closest(word, candidates);
+  return hit === undefined ? "" : ` (did you mean "${hit}"?)`;
+}

@@ -1,0 +1,128 @@
+/**
+ * AdmissionReview v1 in, AdmissionReview v1 out, exactly as kube-apiserver's VerifyAdmissionResponse
+ * expects (reference/k8s-admission.md §1.4): apiVersion/kind always set, the request's uid echoed,
+ * `patchType: JSONPatch` only together with a patch. Pure: the server adds I/O, metrics and logs.
+ */
+import { z } from "zod";
+import { admit, type Decision } from "../injector/admit.js";
+import type { Settings } from "../injector/settings.js";
+
+const groupVersionKind = z.looseObject({ group: z.string(), version: z.string(), kind: z.string() });
+const groupVersionResource = z.looseObject({ group: z.string(), version: z.string(), resource: z.string() });
+
+export const admissionReviewSchema = z.looseObject({
+  apiVersion: z.literal("admission.k8s.io/v1", { message: 'must be "admission.k8s.io/v1" (list only v1 in admissionReviewVersions)' }),
+  kind: z.literal("AdmissionReview"),
+  request: z.looseObject({
+    uid: z.string().min(1),
+    kind: groupVersionKind,
+    resource: groupVersionResource,
+    subResource: z.string().optional(),
+    name: z.string().optional(),
+    namespace: z.string().optional(),
+    operation: z.enum(["CREATE", "UPDATE", "DELETE", "CONNECT"]),
+    userInfo: z.looseObject({ username: z.string().optional() }).optional(),
+    object: z.unknown(),
+    dryRun: z.boolean().optional(),
+  }),
+});
+
+export type AdmissionRequest = z.infer<typeof admissionReviewSchema>["request"];
+
+export interface AdmissionResponse {
+  uid: string;
+  allowed: boolean;
+  patchType?: "JSONPatch";
+  patch?: string;
+  status?: { code: number; reason: string; message: string };
+  warnings?: string[];
+  auditAnnotations?: Record<string, string>;
+}
+
+export interface AdmissionReviewResponse {
+  apiVersion: "admission.k8s.io/v1";
+  kind: "AdmissionReview";
+  response: AdmissionResponse;
+}
+
+/** What happened, for metrics and logs. */
+export type ReviewResult =
+  | { kind: "ignored"; reason: string }
+  | { kind: "decided"; decision: Decision }
+  | { kind: "internal-error"; error: Error };
+
+/** Parses a request body; the error says which field is wrong. */
+export function parseAdmissionReview(body: unknown): { request: AdmissionRequest } | { error: string } {
+  const result = admissionReviewSchema.safeParse(body);
+  if (result.success) return { request: result.data.request };
+  const issue = result.error.issues[0];
+  return { error: `malformed AdmissionReview: ${issue === undefined ? "invalid" : `${issue.path.join(".") || "(body)"}: ${issue.message}`}` };
+}
+
+export function reviewPod(request: AdmissionRequest, settings: Settings): { response: AdmissionResponse; result: ReviewResult } {
+  const uid = request.uid;
+  const isPod = request.kind.group === "" && request.kind.kind === "Pod" && request.resource.resource === "pods";
+  if (!isPod || (request.subResource ?? "") !== "") {
+    return { response: { uid, allowed: true }, result: { kind: "ignored", reason: `not a pod (${request.resource.resource}${request.subResource ? `/${request.subResource}` : ""})` } };
+  }
+  // The executor later PATCHes labels onto its pods; only creation is ours (reference §0).
+  if (request.operation !== "CREATE") return { response: { uid, allowed: true }, result: { kind: "ignored", reason: `operation ${request.operation}` } };
+  const namespace = request.namespace ?? "";
+  if (namespace === "") {
+    const decision: Decision = { kind: "deny", code: 400, message: "request.namespace is empty: pods are namespaced", warnings: [] };
+    return { response: denyResponse(uid, decision.code, decision.message, []), result: { kind: "decided", decision } };
+  }
+  let decision: Decision;
+  try {
+    decision = admit({ object: request.object, namespace, settings });
+  } catch (err) {
+    const error = err instanceof Error ? err : new Error(String(err));
+    return {
+      response: denyResponse(uid, 500, `internal error in airflow-vault-injector (${error.message}); see the webhook's logs`, []),
+      result: { kind: "internal-error", error },
+    };
+  }
+  return { response: responseFor(uid, decision), result: { kind: "decided", decision } };
+}
+
+function responseFor(uid: string, decision: Decision): AdmissionResponse {
+  const warnings = decision.warnings.length > 0 ? { warnings: decision.warnings } : {};
+  switch (decision.kind) {
+    case "skip":
+      return { uid, allowed: true, ...warnings };
+    case "deny":
+      return denyResponse(uid, decision.code, decision.message, decision.warnings);
+    case "inject":
+      return {
+        uid,
+        allowed: true,
+        patchType: "JSONPatch",
+        patch: Buffer.from(JSON.stringify(decision.patch)).toString("base64"),
+        ...warnings,
+        auditAnnotations: { mode: decision.plan.mode, credentials: decision.plan.credentials.map((c) => c.name).join(",") },
+      };
+  }
+}
+
+function denyResponse(uid: string, code: number, message: string, warnings: readonly string[]): AdmissionResponse {
+  const reason = code === 403 ? "Forbidden" : code === 500 ? "InternalError" : "BadRequest";
+  return { uid, allowed: false, status: { code, reason, message }, ...(warnings.length > 0 && { warnings: [...warnings] }) };
+}
+
+export function reviewEnvelope(response: AdmissionResponse): AdmissionReviewResponse {
+  return { apiVersion: "admission.k8s.io/v1", kind: "AdmissionReview", response };
+}
+
+/**
+ * The envelope as JSON text, same bytes as JSON.stringify(reviewEnvelope(response)). The base64 patch
+ * (the bulk of the reply) cannot contain characters JSON must escape, so it is spliced in rather than
+ * scanned again by JSON.stringify — on the hot path of every pod creation.
+ */
+export function serializeReview(response: AdmissionResponse): string {
+  const { patch } = response;
+  if (patch === undefined) return JSON.stringify(reviewEnvelope(response));
+  // Same key order as the original; a raw `"patch":""` can only be this key (quotes in values are escaped).
+  const head = JSON.stringify(reviewEnvelope({ ...response, patch: "" }));
+  const at = head.indexOf('"patch":""') + '"patch":"'.length;
+  return `${head.slice(0, at)}${patch}${head.slice(at)}`;
+}

@@ -1,0 +1,44 @@
+/** The webhook's Prometheus metrics, on a registry per server (tests run several in one process). */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+export type Outcome = "injected" | "skipped" | "denied" | "error" | "malformed";
+
+export interface WebhookMetrics {
+  registry: Registry;
+  requestDuration: Histogram<"outcome">;
+  injections: Counter<"namespace" | "mode">;
+  denials: Counter<"namespace" | "code">;
+  errors: Counter<"kind">;
+  reloads: Counter<"source" | "result">;
+  certificateExpiry: Gauge;
+}
+
+export function createMetrics(options: { processMetrics?: boolean } = {}): WebhookMetrics {
+  const registry = new Registry();
+  if (options.processMetrics !== false) collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  return {
+    registry,
+    requestDuration: new Histogram({
+      name: "avi_webhook_request_duration_seconds",
+      help: "Time to decide on an AdmissionReview and encode the reply (after body parsing), by outcome.",
+      labelNames: ["outcome"],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers,
+    }),
+    injections: new Counter({ name: "avi_webhook_injections_total", help: "Pods injected, by namespace and mode.", labelNames: ["namespace", "mode"], registers }),
+    denials: new Counter({ name: "avi_webhook_denials_total", help: "Pods denied, by namespace and status code.", labelNames: ["namespace", "code"], registers }),
+    errors: new Counter({ name: "avi_webhook_errors_total", help: "Malformed requests and internal errors.", labelNames: ["kind"], registers }),
+    reloads: new Counter({
+      name: "avi_webhook_config_reloads_total",
+      help: "Reloads of the settings file and the TLS files, by result.",
+      labelNames: ["source", "result"],
+      registers,
+    }),
+    certificateExpiry: new Gauge({
+      name: "avi_webhook_tls_certificate_expiry_timestamp_seconds",
+      help: "notAfter of the serving certificate in use (Unix seconds).",
+      registers,
+    }),
+  };
+}

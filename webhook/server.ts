@@ -1,0 +1,231 @@
+/**
+ * The HTTPS admission server: `POST /mutate`, `/healthz`, `/readyz`, `/metrics`. TLS files and the
+ * settings file are watched and swapped in place — new TLS handshakes use the new certificate while
+ * open keep-alive connections carry on, and a bad new file keeps the last good one.
+ */
+import Fastify, { type FastifyInstance } from "fastify";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Server } from "node:https";
+import type { Logger } from "pino";
+import { parseSettingsText, type Settings } from "../injector/settings.js";
+import { parseAdmissionReview, reviewPod, serializeReview, type AdmissionRequest, type ReviewResult } from "./admission-review.js";
+import { FileReloader } from "./file-reloader.js";
+import { createMetrics, type Outcome, type WebhookMetrics } from "./metrics.js";
+import { loadTlsMaterial, type TlsMaterial } from "./tls-material.js";
+
+export interface WebhookServerOptions {
+  tlsCertFile: string;
+  tlsKeyFile: string;
+  settingsFile: string;
+  logger: Logger;
+  metrics?: WebhookMetrics;
+  /** File-watch tuning (tests shorten them). */
+  debounceMs?: number;
+  resyncMs?: number;
+}
+
+export interface WebhookServer {
+  app: FastifyInstance<Server, IncomingMessage, ServerResponse>;
+  metrics: WebhookMetrics;
+  listen(host: string, port: number): Promise<number>;
+  settings(): Settings;
+  /** Forces a re-read of the watched files (also happens on file events). */
+  reload(): Promise<void>;
+  /** Stops reporting ready (before shutdown, so the endpoint leaves the Service first). */
+  drain(): void;
+  close(): Promise<void>;
+}
+
+/** The apiserver keeps idle connections ~90 s; closing them sooner causes EOF errors (reference §1.1). */
+export const KEEP_ALIVE_TIMEOUT_MS = 120_000;
+/** Pods with managedFields and last-applied annotations approach etcd's 1.5 MiB object limit. */
+export const BODY_LIMIT_BYTES = 4 * 1024 * 1024;
+
+export async function createWebhookServer(options: WebhookServerOptions): Promise<WebhookServer> {
+  const { logger } = options;
+  const metrics = options.metrics ?? createMetrics();
+  let settings: Settings | undefined;
+  let draining = false;
+
+  const settingsReloader = new FileReloader<Settings>({
+    name: "settings",
+    files: [options.settingsFile],
+    load: ([text = ""]) => parseSettingsText(text, options.settingsFile),
+    onApply: (value, initial) => {
+      settings = value;
+      metrics.reloads.inc({ source: "settings", result: "success" });
+      logger.info({ file: options.settingsFile, profiles: Object.keys(value.profiles).length }, initial ? "settings loaded" : "settings reloaded");
+    },
+    onError: (err) => {
+      metrics.reloads.inc({ source: "settings", result: "failure" });
+      logger.error({ file: options.settingsFile, err: err.message }, "settings not reloaded; keeping the last good settings");
+    },
+    ...tuning(options),
+  });
+  // Set once fastify has created the HTTPS server; reloads before that only validate the files.
+  const listener: { server?: Server } = {};
+  const tlsReloader = new FileReloader<TlsMaterial>({
+    name: "TLS",
+    files: [options.tlsCertFile, options.tlsKeyFile],
+    load: loadTlsMaterial,
+    onApply: (material, initial) => {
+      // Only new handshakes use the new context; established connections keep theirs.
+      listener.server?.setSecureContext(material.options);
+      metrics.reloads.inc({ source: "tls", result: "success" });
+      metrics.certificateExpiry.set(material.notAfter.getTime() / 1000);
+      logger.info({ notAfter: material.notAfter.toISOString(), san: material.subjectAltName }, initial ? "TLS certificate loaded" : "TLS certificate reloaded");
+    },
+    onError: (err) => {
+      metrics.reloads.inc({ source: "tls", result: "failure" });
+      logger.error({ err: err.message }, "TLS certificate not reloaded; keeping the current one");
+    },
+    ...tuning(options),
+  });
+
+  const currentSettings = (): Settings => {
+    if (settings === undefined) throw new Error("settings not loaded");
+    return settings;
+  };
+
+  try {
+    await settingsReloader.start();
+  } catch (err) {
+    await settingsReloader.close();
+    throw err;
+  }
+  let initialTls: TlsMaterial;
+  try {
+    initialTls = await tlsReloader.start();
+  } catch (err) {
+    await Promise.all([settingsReloader.close(), tlsReloader.close()]);
+    throw err;
+  }
+
+  const app = Fastify({
+    https: initialTls.options,
+    // No per-request child loggers (they cost more than the review itself); we log one line per review.
+    logger: false,
+    bodyLimit: BODY_LIMIT_BYTES,
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+    requestTimeout: KEEP_ALIVE_TIMEOUT_MS + 10_000,
+    return503OnClosing: true,
+  });
+  listener.server = app.server;
+  // Above keepAliveTimeout so an idle keep-alive connection is never cut by the headers timer.
+  app.server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 5_000;
+
+  // The API server always sends application/json; anything else is a client mistake (400, not 415).
+  app.removeContentTypeParser("text/plain");
+  app.addContentTypeParser("*", (_req, _payload, done) => {
+    done(Object.assign(new Error("Content-Type must be application/json"), { statusCode: 400 }), undefined);
+  });
+  app.setErrorHandler((err: Error & { statusCode?: number }, _req, reply) => {
+    const status = err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    if (status >= 500) logger.error({ err: err.message }, "request failed");
+    metrics.errors.inc({ kind: status >= 500 ? "internal" : "malformed" });
+    return reply.code(status).send({ error: status >= 500 ? "internal error" : err.message });
+  });
+
+  app.post("/mutate", (req, reply) => {
+    const started = process.hrtime.bigint();
+    const parsed = parseAdmissionReview(req.body);
+    if ("error" in parsed) {
+      metrics.errors.inc({ kind: "malformed" });
+      metrics.requestDuration.observe({ outcome: "malformed" }, elapsedSeconds(started));
+      logger.warn({ reason: parsed.error }, "malformed AdmissionReview");
+      return reply.code(400).send({ error: parsed.error });
+    }
+    const { response, result } = reviewPod(parsed.request, currentSettings());
+    const outcome = record(metrics, parsed.request, result);
+    const seconds = elapsedSeconds(started);
+    metrics.requestDuration.observe({ outcome }, seconds);
+    logReview(logger, parsed.request, result, seconds);
+    return reply.type("application/json").send(serializeReview(response));
+  });
+
+  app.get("/healthz", (_req, reply) => reply.send({ status: "ok" }));
+  app.get("/readyz", (_req, reply) => {
+    const ready = !draining && settings !== undefined;
+    return reply.code(ready ? 200 : 503).send({ status: ready ? "ready" : "not ready" });
+  });
+  app.get("/metrics", async (_req, reply) => {
+    const body = await metrics.registry.metrics();
+    return reply.type(metrics.registry.contentType).send(body);
+  });
+
+  return {
+    app,
+    metrics,
+    async listen(host, port) {
+      await app.listen({ host, port });
+      const address = app.server.address();
+      return typeof address === "object" && address !== null ? address.port : port;
+    },
+    settings: currentSettings,
+    async reload() {
+      await Promise.all([settingsReloader.reload(), tlsReloader.reload()]);
+    },
+    drain() {
+      draining = true;
+    },
+    async close() {
+      draining = true;
+      await Promise.all([settingsReloader.close(), tlsReloader.close()]);
+      await app.close();
+    },
+  };
+}
+
+function tuning(options: WebhookServerOptions): { debounceMs?: number; resyncMs?: number } {
+  return {
+    ...(options.debounceMs !== undefined && { debounceMs: options.debounceMs }),
+    ...(options.resyncMs !== undefined && { resyncMs: options.resyncMs }),
+  };
+}
+
+function elapsedSeconds(started: bigint): number {
+  return Number(process.hrtime.bigint() - started) / 1e9;
+}
+
+function record(metrics: WebhookMetrics, request: AdmissionRequest, result: ReviewResult): Outcome {
+  const namespace = request.namespace ?? "";
+  if (result.kind === "ignored") return "skipped";
+  if (result.kind === "internal-error") {
+    metrics.errors.inc({ kind: "internal" });
+    return "error";
+  }
+  const { decision } = result;
+  if (decision.kind === "inject") {
+    metrics.injections.inc({ namespace, mode: decision.plan.mode });
+    return "injected";
+  }
+  if (decision.kind === "deny") {
+    metrics.denials.inc({ namespace, code: String(decision.code) });
+    return "denied";
+  }
+  return "skipped";
+}
+
+/** One line per review; never the object itself (env values, annotations) — only names and outcome. */
+function logReview(logger: Logger, request: AdmissionRequest, result: ReviewResult, seconds: number): void {
+  const ms = Math.round(seconds * 1e5) / 100;
+  if (result.kind === "decided" && result.decision.kind === "inject") {
+    const { plan, warnings } = result.decision;
+    const credentials = plan.credentials.length === 1 ? plan.defaultCredential : plan.credentials.map((c) => c.name).join(",");
+    if (warnings.length > 0) logger.info({ uid: request.uid, namespace: request.namespace, pod: podName(request), mode: plan.mode, credentials, ms, warnings }, "injected");
+    else logger.info({ uid: request.uid, namespace: request.namespace, pod: podName(request), mode: plan.mode, credentials, ms }, "injected");
+  } else if (result.kind === "decided" && result.decision.kind === "deny") {
+    logger.info({ uid: request.uid, namespace: request.namespace, pod: podName(request), code: result.decision.code, reason: result.decision.message, ms }, "denied");
+  } else if (result.kind === "internal-error") {
+    logger.error({ uid: request.uid, namespace: request.namespace, pod: podName(request), err: result.error.stack ?? result.error.message }, "review failed");
+  } else if (logger.isLevelEnabled("debug")) {
+    const reason = result.kind === "ignored" ? result.reason : result.decision.kind === "skip" ? result.decision.reason : "";
+    logger.debug({ uid: request.uid, namespace: request.namespace, pod: podName(request), reason, ms }, "skipped");
+  }
+}
+
+/** generateName pods have no name at admission (reference §1.3): log the prefix. */
+function podName(request: AdmissionRequest): string | undefined {
+  const meta = (request.object as { metadata?: { name?: unknown; generateName?: unknown } } | null)?.metadata;
+  return typeof meta?.name === "string" ? meta.name : typeof meta?.generateName === "string" ? `${meta.generateName}*` : undefined;
+}
