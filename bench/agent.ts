@@ -116,7 +116,7 @@ async function bareHttpServer(): Promise<{ rssKiB: number; anonKiB: number }> {
   return m;
 }
 
-async function statusOf(out: string): Promise<{ ready: boolean; rotations: number }> {
+function statusOf(out: string): { ready: boolean; rotations: number } {
   try {
     const s = JSON.parse(readFileSync(join(out, "status.json"), "utf8")) as { ready: boolean; credentials: Record<string, { rotations: number }> };
     return { ready: s.ready, rotations: Object.values(s.credentials).reduce((n, c) => n + c.rotations, 0) };
@@ -133,7 +133,7 @@ async function memoryAfterRotations(stage: VaultStage): Promise<{ rssKiB: number
   const t0 = performance.now();
   try {
     for (;;) {
-      const s = await statusOf(out);
+      const s = statusOf(out);
       if (s.rotations >= ROTATIONS) break;
       if (child.exitCode !== null) throw new Error(`agent exited ${child.exitCode}`);
       await sleep(200);
@@ -158,7 +158,7 @@ async function idleCpu(stage: VaultStage): Promise<number> {
     ]),
   );
   try {
-    while (!(await statusOf(out)).ready) await sleep(50);
+    while (!statusOf(out).ready) await sleep(50);
     await sleep(5_000);
     const before = cpuTicks(child.pid!);
     await sleep(IDLE_S * 1000);
