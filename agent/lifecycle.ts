@@ -187,7 +187,7 @@ export interface LifecycleOptions {
 /** File-write retries: quick, capped at 30 s (a full tmpfs or a permissions fix is worth retrying). */
 const PUBLISH_BACKOFF: BackoffPolicy = { initialMs: 1_000, maxMs: 30_000, jitter: "down-25" };
 /** A credential that expires sooner than this after issue is treated as a failed fetch. */
-const MIN_CREDENTIAL_LIFE_MS = 10_000;
+const MIN_CREDENTIAL_LIFE_MS = 2_000;
 /** Lower bound between two requests for the same credential (guards against zero-length plans). */
 const MIN_INTERVAL_MS = 1_000;
 /** Assumed lease life when nothing better is known (for "is this token good for minting?"). */

@@ -311,6 +311,14 @@ describe("credentials", () => {
     expect(h.logsMatching(/refreshing credential failed/)[0]?.fields["error"]).toMatch(/deleted/);
   });
 
+  it("treats a credential that is already (nearly) expired as a failed fetch instead of rotating in a loop", async () => {
+    const h = await start(createHarness({ credentials: [STS] }, (v) => v.engines.set(STS.path, engines.sts(1))));
+    await h.time.advance(MIN);
+    expect(h.serve("etl").status).toBe(503);
+    expect(h.logsMatching(/fetching credential failed/)[0]?.fields["error"]).toMatch(/expires in 1s; check the role's TTL/);
+    expect(h.vault.count("read")).toBeLessThanOrEqual(8);
+  });
+
   it("rejects a response in the wrong format with the field names, never the values, and keeps retrying", async () => {
     const h = await start(createHarness({ credentials: [{ ...STS, format: "minio" }, KV] }, (v) => {
       v.engines.set(STS.path, engines.sts(3600));
