@@ -17,6 +17,12 @@ export const AGENT_CONFIG_ENV = "AVI_AGENT_CONFIG";
 export const POD_NAME_ENV = "AVI_POD_NAME";
 export const POD_NAMESPACE_ENV = "AVI_POD_NAMESPACE";
 export const POD_UID_ENV = "AVI_POD_UID";
+/**
+ * `NODE_OPTIONS` for the agent container. The agent does little CPU work; without V8's JIT it keeps
+ * ~2.5 MiB less private memory and ~6 MiB less RSS after many rotations, for ~14 ms more start time
+ * (`npm run bench:agent`). It uses no WebAssembly, which --jitless disables (V8 says so once on stderr).
+ */
+export const AGENT_NODE_OPTIONS = "--jitless";
 
 export const DEFAULT_OUTPUT_DIR = "/var/run/secrets/airflow-vault";
 export const DEFAULT_TOKEN_FILE = "/var/run/secrets/airflow-vault-agent/token";

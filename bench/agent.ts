@@ -15,7 +15,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, watch } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
-import { parseAgentConfig } from "../agent/config.js";
+import { AGENT_NODE_OPTIONS, parseAgentConfig } from "../agent/config.js";
 import { startAgent } from "../agent/run-agent.js";
 import { createVaultClient } from "../agent/vault-client.js";
 import { STAGE_POD, simTime, startVaultStage, type VaultStage } from "../test/support/vault-stage.js";
@@ -67,12 +67,27 @@ function agentConfig(stage: VaultStage, outputDir: string, credentials: unknown[
   };
 }
 
-/** AGENT_NODE_FLAGS / AGENT_ENV: try node flags or environment (e.g. MALLOC_ARENA_MAX=2) on the agent. */
+/**
+ * The agent runs with the NODE_OPTIONS the injector gives it (agent/config.ts AGENT_NODE_OPTIONS).
+ * AGENT_NODE_FLAGS / AGENT_ENV try other node flags or environment, e.g. AGENT_ENV="NODE_OPTIONS=".
+ */
 const agentNodeFlags = (process.env["AGENT_NODE_FLAGS"] ?? "").split(" ").filter((f) => f !== "");
-const agentEnv = Object.fromEntries((process.env["AGENT_ENV"] ?? "").split(" ").filter((kv) => kv.includes("=")).map((kv) => kv.split("=") as [string, string]));
+const agentEnv = Object.fromEntries(
+  (process.env["AGENT_ENV"] ?? "")
+    .split(" ")
+    .filter((kv) => kv.includes("="))
+    .map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
+);
 
 function spawnAgent(config: unknown): ChildProcess {
-  return spawn(process.execPath, [...agentNodeFlags, avi, "agent"], { env: { PATH: process.env["PATH"], ...agentEnv, AVI_AGENT_CONFIG: JSON.stringify(config) }, stdio: ["ignore", "ignore", "inherit"] });
+  const env = { PATH: process.env["PATH"], NODE_OPTIONS: AGENT_NODE_OPTIONS, ...agentEnv, AVI_AGENT_CONFIG: JSON.stringify(config) };
+  // V8 notes on stderr that --jitless turns WebAssembly off; nothing else is expected there.
+  const child = spawn(process.execPath, [...agentNodeFlags, avi, "agent"], { env, stdio: ["ignore", "ignore", "pipe"] });
+  child.stderr?.on("data", (chunk: Buffer) => {
+    const text = chunk.toString("utf8").replace(/^Warning: disabling flag --expose_wasm due to conflicting flags\n/m, "");
+    if (text !== "") process.stderr.write(text);
+  });
+  return child;
 }
 
 async function stopChild(child: ChildProcess): Promise<void> {
@@ -86,17 +101,19 @@ async function stopChild(child: ChildProcess): Promise<void> {
 async function coldStart(stage: VaultStage): Promise<number> {
   const out = mkdtempSync(join(shm, "avi-bench-"));
   try {
+    let w: ReturnType<typeof watch> | undefined;
     const written = new Promise<void>((resolve) => {
-      const w = watch(out, (_event, file) => {
-        if (file === "etl.json") {
-          w.close();
-          resolve();
-        }
+      w = watch(out, (_event, file) => {
+        if (file === "etl.json") resolve();
       });
     });
     const t0 = performance.now();
     const child = spawnAgent(agentConfig(stage, out, [{ name: "etl", path: "aws/sts/etl", format: "aws" }]));
-    await written;
+    const failed = new Promise<never>((_, reject) => {
+      child.once("exit", (code) => reject(new Error(`agent exited ${code} before writing credentials`)));
+      setTimeout(() => reject(new Error("no credentials written within 30 s")), 30_000).unref();
+    });
+    await Promise.race([written, failed]).finally(() => w?.close());
     const elapsed = performance.now() - t0;
     await stopChild(child);
     return elapsed;

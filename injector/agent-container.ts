@@ -5,6 +5,7 @@
  */
 import {
   AGENT_CONFIG_ENV,
+  AGENT_NODE_OPTIONS,
   POD_NAMESPACE_ENV,
   POD_NAME_ENV,
   POD_UID_ENV,
@@ -48,6 +49,7 @@ export function agentContainer({ settings, mode, config, runAsUser, maskApiToken
       fieldEnv(POD_NAME_ENV, "metadata.name"),
       fieldEnv(POD_NAMESPACE_ENV, "metadata.namespace"),
       fieldEnv(POD_UID_ENV, "metadata.uid"),
+      { name: "NODE_OPTIONS", value: AGENT_NODE_OPTIONS },
     ],
     ports: [{ name: HEALTH_PORT_NAME, containerPort: agent.healthPort, protocol: "TCP" }],
     resources: agent.resources,

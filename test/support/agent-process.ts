@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { AGENT_NODE_OPTIONS } from "../../agent/config.js";
 import { REPO_ROOT } from "./shared.js";
 
 export interface AgentProcess {
@@ -44,7 +45,8 @@ export function cleanEnv(home: string, extra: Record<string, string>): NodeJS.Pr
 }
 
 export function startAgentProcess(config: unknown, env: NodeJS.ProcessEnv, outputDir: string): AgentProcess {
-  const child = spawn(process.execPath, [AVI_BIN, "agent"], { env: { ...env, AVI_AGENT_CONFIG: JSON.stringify(config) }, stdio: ["ignore", "pipe", "pipe"] });
+  // As injected: with the agent container's NODE_OPTIONS.
+  const child = spawn(process.execPath, [AVI_BIN, "agent"], { env: { NODE_OPTIONS: AGENT_NODE_OPTIONS, ...env, AVI_AGENT_CONFIG: JSON.stringify(config) }, stdio: ["ignore", "pipe", "pipe"] });
   const output: string[] = [];
   const collect = (chunk: Buffer): void => {
     output.push(...chunk.toString("utf8").split("\n").filter((l) => l !== ""));
