@@ -31,6 +31,7 @@ import type { IssuedCredential, S3Credential } from "./credential-format.js";
 import { calculateGrace, renewSleep, renewalExhausted } from "./lifetime-watcher.js";
 import { DEFAULT_KV_REFRESH_MS, LEAD_MS, planReplacement, revocationTime, servedExpiration } from "./rotation-policy.js";
 import type { VaultErrorKind } from "./vault-errors.js";
+import type { VaultAuth } from "./vault-responses.js";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
 
@@ -137,14 +138,8 @@ export type Event =
   | { readonly type: "jwt-changed" }
   | { readonly type: "stop"; readonly reason: string };
 
-export interface AuthResult {
-  readonly clientToken: string;
-  readonly accessor: string;
-  readonly leaseDurationS: number;
-  readonly renewable: boolean;
-  readonly policies: readonly string[];
-  readonly warnings: readonly string[];
-}
+/** A login or token renewal as Vault answered it. */
+export type AuthResult = VaultAuth;
 
 export interface FetchedSecret {
   readonly issued: IssuedCredential;

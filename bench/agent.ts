@@ -18,7 +18,7 @@ import pino from "pino";
 import { AGENT_NODE_OPTIONS, parseAgentConfig } from "../agent/config.js";
 import { startAgent } from "../agent/run-agent.js";
 import { createVaultClient } from "../agent/vault-client.js";
-import { STAGE_POD, simTime, startVaultStage, type VaultStage } from "../test/support/vault-stage.js";
+import { STAGE_POD, simTime, stageAgentConfig, startVaultStage, type VaultStage } from "../test/support/vault-stage.js";
 import { lifetimeWatcherModel, totalRequests, type ModelScenario } from "./lifetime-watcher-model.js";
 
 const RUNS = Number(process.env["RUNS"] ?? 15);
@@ -53,18 +53,8 @@ function cpuTicks(pid: number): number {
   return Number(fields[11]) + Number(fields[12]);
 }
 
-function agentConfig(stage: VaultStage, outputDir: string, credentials: unknown[]): unknown {
-  return {
-    version: 1,
-    mode: "sidecar",
-    vault: { address: stage.vault.address, role: "airflow", tokenFile: stage.tokenFile },
-    outputDir,
-    endpoint: { port: 0 },
-    health: { host: "127.0.0.1", port: 0 },
-    credentials,
-    logLevel: "warn",
-    context: { namespace: STAGE_POD.namespace, serviceAccount: STAGE_POD.serviceAccount, dagId: "bench", taskId: "agent" },
-  };
+function agentConfig(stage: VaultStage, outputDir: string, credentials: unknown[]): Record<string, unknown> {
+  return stageAgentConfig(stage, credentials, { outputDir, logLevel: "warn", context: { namespace: STAGE_POD.namespace, serviceAccount: STAGE_POD.serviceAccount, dagId: "bench", taskId: "agent" } });
 }
 
 /**

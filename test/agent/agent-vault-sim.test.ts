@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { parseAgentConfig, type AgentConfig } from "../../agent/config.js";
 import { startAgent, type RunningAgent } from "../../agent/run-agent.js";
 import { createVaultClient, type VaultApi } from "../../agent/vault-client.js";
-import { STAGE_POD, simTime, startVaultStage, type VaultStage } from "../support/vault-stage.js";
+import { STAGE_POD, simTime, stageAgentConfig, startVaultStage, type VaultStage } from "../support/vault-stage.js";
 
 const MIN = 60_000;
 const SCALE = 720;
@@ -52,19 +52,14 @@ function recording(inner: VaultApi, secrets: Set<string>): VaultApi {
 }
 
 function config(s: VaultStage, credentials: unknown[]): AgentConfig {
-  return parseAgentConfig({
-    version: 1,
-    mode: "sidecar",
-    vault: { address: s.vault.address, role: "airflow", tokenFile: s.tokenFile },
-    outputDir: s.outputDir,
-    endpoint: { port: 0 },
-    health: { host: "127.0.0.1", port: 0 },
-    credentials,
-    logLevel: "debug",
-    // The grace runs on the agent's clock, here the simulator's: 30 sim minutes are 2.5 real seconds.
-    shutdownGrace: "30m",
-    context: { namespace: STAGE_POD.namespace, serviceAccount: STAGE_POD.serviceAccount, dagId: "etl", taskId: "load", runId: "scheduled__2026-05-01T00:00:00+00:00", tryNumber: "1" },
-  });
+  return parseAgentConfig(
+    stageAgentConfig(s, credentials, {
+      logLevel: "debug",
+      // The grace runs on the agent's clock, here the simulator's: 30 sim minutes are 2.5 real seconds.
+      shutdownGrace: "30m",
+      context: { namespace: STAGE_POD.namespace, serviceAccount: STAGE_POD.serviceAccount, dagId: "etl", taskId: "load", runId: "scheduled__2026-05-01T00:00:00+00:00", tryNumber: "1" },
+    }),
+  );
 }
 
 const realSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AVI_BIN, cleanEnv, run, startAgentProcess, type AgentProcess, type AgentStatus } from "../support/agent-process.js";
 import { REPO_ROOT } from "../support/shared.js";
-import { STAGE_POD, startVaultStage, type VaultStage } from "../support/vault-stage.js";
+import { STAGE_POD, stageAgentConfig, startVaultStage, type VaultStage } from "../support/vault-stage.js";
 
 const PYTHON = "/usr/bin/python3";
 const AWS = "/usr/bin/aws";
@@ -43,16 +43,9 @@ beforeAll(async () => {
   expect(readFileSync(AVI_BIN, "utf8")).toMatch(/^#!/);
   stage = await startVaultStage({ stsTtl: "240s" });
   home = mkdtempSync(join(tmpdir(), "avi-home-"));
-  const config = {
-    version: 1,
-    mode: "sidecar",
-    vault: { address: stage.vault.address, role: "airflow", tokenFile: stage.tokenFile },
-    outputDir: stage.outputDir,
-    endpoint: { port: 0 },
-    health: { host: "127.0.0.1", port: 0 },
-    credentials: [{ name: "etl", path: "aws/sts/etl", format: "aws", endpoint: "http://rgw.test:8080", region: "us-east-1", refreshInterval: "3s" }],
+  const config = stageAgentConfig(stage, [{ name: "etl", path: "aws/sts/etl", format: "aws", endpoint: "http://rgw.test:8080", region: "us-east-1", refreshInterval: "3s" }], {
     context: { namespace: STAGE_POD.namespace, serviceAccount: STAGE_POD.serviceAccount, dagId: "consumers", taskId: "read" },
-  };
+  });
   agent = startAgentProcess(config, cleanEnv(home, { AVI_POD_NAME: STAGE_POD.podName, AVI_POD_NAMESPACE: STAGE_POD.namespace }), stage.outputDir);
   status = await agent.ready();
   endpointToken = readFileSync(join(stage.outputDir, "endpoint-token"), "utf8");

@@ -119,6 +119,24 @@ export async function startVaultStage(options: StageOptions = {}): Promise<Vault
   };
 }
 
+/**
+ * An agent config (input form) for this stage: the pod of STAGE_POD, ephemeral loopback ports, the
+ * stage's token file and output directory; `extra` overrides anything.
+ */
+export function stageAgentConfig(stage: VaultStage, credentials: unknown[], extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    version: 1,
+    mode: "sidecar",
+    vault: { address: stage.vault.address, role: "airflow", tokenFile: stage.tokenFile },
+    outputDir: stage.outputDir,
+    endpoint: { port: 0 },
+    health: { host: "127.0.0.1", port: 0 },
+    credentials,
+    context: { namespace: STAGE_POD.namespace, serviceAccount: STAGE_POD.serviceAccount },
+    ...extra,
+  };
+}
+
 /** The agent's Clock & Timers on the simulator's clock, so both agree on TTLs at any speed. */
 export function simTime(clock: SimClock): Clock & Timers {
   return { now: () => clock.now(), at: (at, fn) => clock.schedule(at, fn) };
