@@ -136,6 +136,8 @@ export type Event =
   | { readonly type: "revoke-done"; readonly target: string; readonly error?: Failure | undefined }
   | { readonly type: "published"; readonly ok: boolean; readonly seqs: ReadonlyMap<string, number>; readonly error?: string | undefined }
   | { readonly type: "jwt-changed" }
+  /** Something status.json shows changed outside the machine (e.g. the bound ports). */
+  | { readonly type: "status-changed" }
   | { readonly type: "stop"; readonly reason: string };
 
 /** A login or token renewal as Vault answered it. */
@@ -298,6 +300,8 @@ export class Lifecycle {
         return this.onPublished(event.ok, event.seqs, event.error);
       case "jwt-changed":
         return this.onJwtChanged();
+      case "status-changed":
+        return this.requestPublish();
       case "stop":
         return this.onStop(event.reason);
     }

@@ -71,6 +71,9 @@ export async function startAgent(cfg: AgentConfig, options: AgentOptions = {}): 
   // Random per agent start; consumers re-read the file on every request, so a restart is harmless.
   const endpointToken = randomBytes(32).toString("base64url");
 
+  /** Bound ports, once the servers listen (status.json shows them). */
+  let endpointPort: number | undefined;
+  let healthPort: number | undefined;
   const publish = async (): Promise<ReadonlyMap<string, number>> => {
     const now = time.now();
     const published = publishedCredentials(machine);
@@ -105,9 +108,19 @@ export async function startAgent(cfg: AgentConfig, options: AgentOptions = {}): 
     onExit: exit,
   });
 
-  let endpointPort: number | undefined;
-  let healthPort: number | undefined;
+  // Log in first: the servers start while the login and fetches are on the wire.
+  runtime.dispatch({ type: "start" });
   if (cfg.mode === "sidecar") {
+    try {
+      await startServers();
+    } catch (err) {
+      exit(1);
+      throw err;
+    }
+    // status.json names the bound ports.
+    runtime.dispatch({ type: "status-changed" });
+  }
+  async function startServers(): Promise<void> {
     const endpoint = await startEndpointServer({
       host: "127.0.0.1",
       port: cfg.endpoint.port,
@@ -126,6 +139,7 @@ export async function startAgent(cfg: AgentConfig, options: AgentOptions = {}): 
     servers.push(health);
     healthPort = health.port;
   }
+
   let stopping = false;
   const stop = (reason: string): void => {
     if (stopping || exited) return;
@@ -140,7 +154,6 @@ export async function startAgent(cfg: AgentConfig, options: AgentOptions = {}): 
     runtime.dispatch({ type: "stop", reason });
   };
 
-  runtime.dispatch({ type: "start" });
   return { machine, runtime, endpointPort, healthPort, endpointToken, stop, done };
 }
 

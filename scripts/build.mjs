@@ -25,6 +25,16 @@ const axiosUnused = {
   },
 };
 
+// node-vault's `debug` logging and pino's worker-thread transport are never used by the agent.
+const unusedInAgent = {
+  name: "unused-in-agent",
+  setup(b) {
+    const stub = { path: fileURLToPath(new URL("./unused-in-agent.cjs", import.meta.url)) };
+    b.onResolve({ filter: /^debug$/ }, (args) => (args.importer.includes("node-vault") ? stub : undefined));
+    b.onResolve({ filter: /^thread-stream$/ }, (args) => (args.importer.includes("pino") ? stub : undefined));
+  },
+};
+
 const common = {
   bundle: true,
   format: "esm",
@@ -59,6 +69,6 @@ await build({
   ...common,
   entryPoints: { "commands/agent": "cli/commands/agent.ts" },
   outdir: "dist",
-  plugins: [axiosUnused],
+  plugins: [axiosUnused, unusedInAgent],
 });
 await chmod(new URL("../dist/avi.js", import.meta.url), 0o755);

@@ -59,7 +59,7 @@ async function until(check: () => boolean, time: FakeTime, settle: () => Promise
 
 describe("startAgent", () => {
   it("writes the files with their modes, serves the endpoint with the token from endpoint-token, reports ports, revokes on stop", async () => {
-    const { time, vault, cfg, logger } = setup();
+    const { time, vault, cfg, logger, lines } = setup();
     agent = await startAgent(cfg, { time, vault, logger, random: seededRandom(3) });
     const a = agent;
     await until(() => a.machine.ready, time, () => a.runtime.settled());
@@ -84,6 +84,8 @@ describe("startAgent", () => {
     expect(vault.count("revokeSelf")).toBe(1);
     await expect(fetch(`http://127.0.0.1:${a.endpointPort}/v1/credentials/etl`)).rejects.toThrow();
     expect(readFileSync(join(out, "etl.json"), "utf8")).toMatch(/ASIAFAKE/);
+    // A clean run logs no warning or error.
+    expect(lines.filter((l) => /"level":(40|50)/.test(l))).toEqual([]);
   });
 
   it("exits 0 after the shutdown grace when Vault does not answer the revocations", async () => {
