@@ -97,9 +97,10 @@ export function startEndpointServer(options: EndpointOptions): Promise<RunningSe
 
 export function listen(server: Server, host: string, port: number): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
-    server.once("error", reject);
+    const failed = (err: Error): void => reject(new Error(`cannot listen on ${host}:${port}: ${err.message} — is another process (or a second agent) using the port?`));
+    server.once("error", failed);
     server.listen(port, host, () => {
-      server.off("error", reject);
+      server.off("error", failed);
       resolve({
         port: (server.address() as AddressInfo).port,
         close: () =>

@@ -75,6 +75,13 @@ describe("credentials endpoint", () => {
     expect(seen.map(([, s]) => s)).toEqual([401, 403, 403, 404, 503, 404, 405]);
   });
 
+  it("names the address when the port is taken", async () => {
+    await endpoint(() => ({ status: 404, message: "" }));
+    await expect(startEndpointServer({ host: "127.0.0.1", port: server!.port, token: TOKEN, answer: () => ({ status: 404, message: "" }) })).rejects.toThrowError(
+      new RegExp(`cannot listen on 127\\.0\\.0\\.1:${server!.port}: .*EADDRINUSE`),
+    );
+  });
+
   it("only listens on the address it is given", async () => {
     await endpoint(() => ({ status: 404, message: "" }));
     const other = await fetch(`http://127.0.0.2:${server?.port}/v1/credentials/etl`).then(
