@@ -84,6 +84,7 @@ describe("agent ↔ sim/vault (time-scaled)", () => {
         { name: "etl", path: "aws/sts/etl", format: "aws", endpoint: "http://rgw.test:8080", region: "default", airflowConnId: "rgw_etl" },
         { name: "app", path: "aws/creds/app", format: "aws" },
         { name: "rgw", path: "secret/data/rgw", format: "kv" },
+        { name: "minio", path: "minio/sts/etl", format: "minio", ttl: "1h" },
       ]);
       const time = simTime(s.vault.clock);
       const vault = recording(createVaultClient({ vault: cfg.vault, headers: { "X-Airflow-Dag-Id": "etl", "X-Kubernetes-Pod-Name": STAGE_POD.podName }, userAgent: "avi-test", transport: { now: () => time.now() } }), secrets);
@@ -98,7 +99,7 @@ describe("agent ↔ sim/vault (time-scaled)", () => {
       while (s.vault.clock.now() - start < 3 * 60 * MIN) {
         await realSleep(50);
         if (!a.machine.ready) continue;
-        for (const name of ["etl", "app", "rgw"]) {
+        for (const name of ["etl", "app", "rgw", "minio"]) {
           const res = await fetch(`http://127.0.0.1:${a.endpointPort}/v1/credentials/${name}`, { headers: { authorization: token } });
           const body = (await res.json()) as { AccessKeyId: string; Expiration: string };
           const now = s.vault.clock.now();
@@ -114,13 +115,15 @@ describe("agent ↔ sim/vault (time-scaled)", () => {
       await s.vault.controls.settled();
 
       // Served: always 200, never a deleted IAM user, never inside botocore's blocking window.
-      expect(samples.length).toBeGreaterThan(300);
+      expect(samples.length).toBeGreaterThan(400);
       expect(samples.filter((x) => x.status !== 200)).toEqual([]);
       expect(iamServedDeleted).toBe(0);
       expect(Math.min(...samples.map((x) => x.aheadMs))).toBeGreaterThan(10 * MIN);
       const ahead15 = samples.filter((x) => x.aheadMs > 15 * MIN).length / samples.length;
       expect(ahead15).toBeGreaterThan(0.97);
       expect(new Set(samples.filter((x) => x.name === "etl").map((x) => x.key)).size).toBeGreaterThanOrEqual(4);
+      // The MinIO plugin's lease-less 1 h credentials are replaced on their `ttl` date like leased ones.
+      expect(new Set(samples.filter((x) => x.name === "minio").map((x) => x.key)).size).toBeGreaterThanOrEqual(4);
 
       // Sent: every agent request carries X-Vault-Request and the audit headers; only login goes without a token.
       const requests = s.vault.requestLog.entries({}).filter((e) => e.path.startsWith("/v1/") && e.headers["user-agent"] === "avi-test");
@@ -135,6 +138,8 @@ describe("agent ↔ sim/vault (time-scaled)", () => {
       expect(count(/secret\/data\/rgw$/)).toBeGreaterThanOrEqual(34);
       expect(count(/secret\/data\/rgw$/)).toBeLessThanOrEqual(40);
       expect(count(/sys\/leases\/renew$/)).toBeGreaterThanOrEqual(2);
+      expect(count(/minio\/sts\/etl$/)).toBeGreaterThanOrEqual(4);
+      expect(count(/minio\/sts\/etl$/)).toBeLessThanOrEqual(6);
 
       // Revoked at the end: leases first, then the tokens; nothing of the agent's left active.
       expect(s.vault.controls.leases().filter((l) => l.kind === "secret")).toEqual([]);
