@@ -59,7 +59,11 @@ export function parseAdmissionReview(body: unknown): { request: AdmissionRequest
   return { error: `malformed AdmissionReview: ${issue === undefined ? "invalid" : `${issue.path.join(".") || "(body)"}: ${issue.message}`}` };
 }
 
-export function reviewPod(request: AdmissionRequest, settings: Settings): { response: AdmissionResponse; result: ReviewResult } {
+export function reviewPod(
+  request: AdmissionRequest,
+  settings: Settings,
+  namespaceLabels?: Readonly<Record<string, string>>,
+): { response: AdmissionResponse; result: ReviewResult } {
   const uid = request.uid;
   const isPod = request.kind.group === "" && request.kind.kind === "Pod" && request.resource.resource === "pods";
   if (!isPod || (request.subResource ?? "") !== "") {
@@ -74,7 +78,7 @@ export function reviewPod(request: AdmissionRequest, settings: Settings): { resp
   }
   let decision: Decision;
   try {
-    decision = admit({ object: request.object, namespace, settings });
+    decision = admit({ object: request.object, namespace, settings, ...(namespaceLabels !== undefined && { namespaceLabels }) });
   } catch (err) {
     const error = err instanceof Error ? err : new Error(String(err));
     return {
