@@ -80,13 +80,18 @@ export function reviewPod(
   try {
     decision = admit({ object: request.object, namespace, settings, ...(namespaceLabels !== undefined && { namespaceLabels }) });
   } catch (err) {
-    const error = err instanceof Error ? err : new Error(String(err));
-    return {
-      response: denyResponse(uid, 500, `internal error in airflow-vault-injector (${error.message}); see the webhook's logs`, []),
-      result: { kind: "internal-error", error },
-    };
+    return failedReview(request, err);
   }
   return { response: responseFor(uid, decision), result: { kind: "decided", decision } };
+}
+
+/** The pod is denied with a 500 naming the failure (the user sees it; the API server does not retry). */
+export function failedReview(request: AdmissionRequest, err: unknown): { response: AdmissionResponse; result: ReviewResult } {
+  const error = err instanceof Error ? err : new Error(String(err));
+  return {
+    response: denyResponse(request.uid, 500, `internal error in airflow-vault-injector (${error.message}); see the webhook's logs`, []),
+    result: { kind: "internal-error", error },
+  };
 }
 
 function responseFor(uid: string, decision: Decision): AdmissionResponse {

@@ -9,6 +9,8 @@ import { loadTlsMaterial, type TlsMaterial } from "./tls-material.js";
 export interface TlsSource {
   /** Resolves with the first valid material; `onChange` gets every later one, `onError` rejected ones. */
   start(onChange: (material: TlsMaterial) => void, onError: (error: Error) => void): Promise<TlsMaterial>;
+  /** Re-reads now, where that means something (files). */
+  reload?(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -30,6 +32,9 @@ export function fileTlsSource(certFile: string, keyFile: string, tuning: { debou
       const first = await reloader.start();
       initial = false;
       return first;
+    },
+    async reload() {
+      await reloader?.reload();
     },
     async close() {
       await reloader?.close();
