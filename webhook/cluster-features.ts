@@ -25,9 +25,9 @@ export function needsKubernetesApi(options: WebhookOptions): boolean {
 }
 
 export function createClusterFeatures(options: WebhookOptions, logger: Logger, metrics: WebhookMetrics, clients?: KubeClients): ClusterFeatures {
-  if (!needsKubernetesApi(options)) return { close: async () => undefined };
+  if (!needsKubernetesApi(options)) return { close: () => Promise.resolve() };
   const kube = clients ?? createKubeClients(loadKubeConfig(options.kubeconfig !== undefined ? { kubeconfig: options.kubeconfig } : {}));
-  const features: ClusterFeatures = { close: async () => undefined };
+  const features: ClusterFeatures = { close: () => Promise.resolve() };
   const { selfIssued } = options;
   if (selfIssued !== undefined) {
     features.tlsSource = new SelfIssuedTls({

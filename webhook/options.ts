@@ -141,7 +141,7 @@ export function resolveWebhookOptions(flags: WebhookOptionSources, env: WebhookO
             validity: parseDurationSeconds(merged.tlsValidity ?? DEFAULT_TLS_VALIDITY),
           },
         }
-      : { tlsCert: merged.tlsCert as string, tlsKey: merged.tlsKey as string }),
+      : { tlsCert: merged.tlsCert, tlsKey: merged.tlsKey }),
     settings: merged.settings as string,
     logLevel: merged.logLevel ?? "info",
     drainDelay: parseDurationSeconds(merged.drainDelay ?? 5),

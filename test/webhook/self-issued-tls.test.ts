@@ -153,8 +153,8 @@ it("repairs a caBundle reset (a helm upgrade rendering it empty) and replaces an
 
   const secret = env.sim.rest.store.get(SECRETS, NAMESPACE, TLS_SECRET);
   env.sim.rest.store.update(SECRETS, NAMESPACE, TLS_SECRET, { ...secret, data: { "tls.crt": Buffer.from("garbage").toString("base64") } });
-  await replica!.tls.reconcile();
+  await replica.tls.reconcile();
   const state = secretState();
   expect(caBundle().map(fingerprint)).toEqual(state.trusted.map(fingerprint));
-  await vi.waitFor(() => expect(servedBy(replica!)).toBe(fingerprint(state.serving.certPem)), { timeout: 5000, interval: 20 });
+  await vi.waitFor(() => expect(servedBy(replica)).toBe(fingerprint(state.serving.certPem)), { timeout: 5000, interval: 20 });
 });

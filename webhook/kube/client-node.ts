@@ -12,7 +12,6 @@ import {
   Watch,
   setHeaderOptions,
   type CoreV1Event,
-  type V1Secret,
 } from "@kubernetes/client-node";
 import {
   ConflictError,
@@ -22,7 +21,6 @@ import {
   type PodObject,
   type SecretClient,
   type SecretObject,
-  type WatchEvent,
   type Watchable,
   type WebhookConfigurationClient,
   type WebhookConfigurationObject,
@@ -51,9 +49,10 @@ function statusOf(err: unknown): number | undefined {
 
 function describe(err: unknown, what: string): Error {
   if (err instanceof ApiException) {
-    let message = String(err.body);
+    const text = typeof err.body === "string" ? err.body : JSON.stringify(err.body);
+    let message = text;
     try {
-      const body = JSON.parse(String(err.body)) as { message?: string };
+      const body = JSON.parse(text) as { message?: string };
       if (body.message !== undefined) message = body.message;
     } catch {
       // not a Status body
@@ -92,9 +91,9 @@ function watchable<T>(kc: KubeConfig, path: string, query: Record<string, string
             expired ||= (obj as { code?: number } | undefined)?.code === 410;
             return;
           }
-          if (phase === "ADDED" || phase === "MODIFIED" || phase === "DELETED") onEvent({ type: phase, object: plain<T>(obj) } as WatchEvent<T>);
+          if (phase === "ADDED" || phase === "MODIFIED" || phase === "DELETED") onEvent({ type: phase, object: plain<T>(obj) });
         },
-        (err: unknown) => end(err === null || err === undefined ? undefined : err instanceof Error ? err : new Error(String(err))),
+        (err: unknown) => end(err === null || err === undefined ? undefined : err instanceof Error ? err : new Error(JSON.stringify(err))),
       );
       return () => {
         ended = true;
@@ -124,7 +123,7 @@ export function createKubeClients(kc: KubeConfig): KubeClients {
         },
         async create(secret) {
           try {
-            return plain<SecretObject>(await core.createNamespacedSecret({ namespace, body: secret as V1Secret }));
+            return plain<SecretObject>(await core.createNamespacedSecret({ namespace, body: secret }));
           } catch (err) {
             if (statusOf(err) === 409) throw new ConflictError(`${what} already exists`);
             throw describe(err, `create ${what}`);
@@ -132,7 +131,7 @@ export function createKubeClients(kc: KubeConfig): KubeClients {
         },
         async replace(secret) {
           try {
-            return plain<SecretObject>(await core.replaceNamespacedSecret({ name, namespace, body: secret as V1Secret }));
+            return plain<SecretObject>(await core.replaceNamespacedSecret({ name, namespace, body: secret }));
           } catch (err) {
             if (statusOf(err) === 409) throw new ConflictError(`${what} was modified concurrently`);
             throw describe(err, `update ${what}`);

@@ -122,7 +122,7 @@ export class ObjectStore {
     const current = this.bucket(def).get(keyOf(namespace, name));
     if (current === undefined) throw notFound(def, name);
     const meta = (input["metadata"] as JsonObject | undefined) ?? {};
-    if (meta["name"] !== undefined && meta["name"] !== name) throw badRequest(`the name of the object (${String(meta["name"])}) does not match the name on the URL (${name})`);
+    if (meta["name"] !== undefined && meta["name"] !== name) throw badRequest(`the name of the object (${JSON.stringify(meta["name"])}) does not match the name on the URL (${name})`);
     const rv = typeof meta["resourceVersion"] === "string" ? meta["resourceVersion"] : "";
     if (rv !== "" && rv !== current.metadata.resourceVersion) throw conflict(def, name);
     const next: StoredObject = {
