@@ -33,33 +33,56 @@ Cluster features (optional; they use the Kubernetes API, in-cluster or --kubecon
 Flags override env, env overrides the config file.
 `;
 
+const FLAGS = {
+  listen: { type: "string" },
+  "tls-cert": { type: "string" },
+  "tls-key": { type: "string" },
+  settings: { type: "string" },
+  "log-level": { type: "string" },
+  "drain-delay": { type: "string" },
+  config: { type: "string" },
+  "tls-secret": { type: "string" },
+  "webhook-configuration": { type: "string" },
+  service: { type: "string" },
+  namespace: { type: "string" },
+  "tls-validity": { type: "string" },
+  "drift-report": { type: "boolean" },
+  "namespace-labels": { type: "boolean" },
+  kubeconfig: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+/** The flags of `avi webhook` (the chart's Deployment args are checked against this in test/chart). */
+export function parseWebhookArgs(argv: readonly string[]): ReturnType<typeof parseArgs<{ options: typeof FLAGS; strict: true }>>["values"] {
+  return parseArgs({ args: [...argv], options: FLAGS, strict: true }).values;
+}
+
+/** Flags as option sources (flags override env, env the config file). */
+export function flagSources(values: ReturnType<typeof parseWebhookArgs>): WebhookOptionSources {
+  return {
+    ...(values.listen !== undefined && { listen: values.listen }),
+    ...(values["tls-cert"] !== undefined && { tlsCert: values["tls-cert"] }),
+    ...(values["tls-key"] !== undefined && { tlsKey: values["tls-key"] }),
+    ...(values.settings !== undefined && { settings: values.settings }),
+    ...(values["log-level"] !== undefined && { logLevel: values["log-level"] as WebhookOptionSources["logLevel"] }),
+    ...(values["drain-delay"] !== undefined && { drainDelay: values["drain-delay"] }),
+    ...(values["tls-secret"] !== undefined && { tlsSecret: values["tls-secret"] }),
+    ...(values["webhook-configuration"] !== undefined && { webhookConfiguration: values["webhook-configuration"] }),
+    ...(values.service !== undefined && { service: values.service }),
+    ...(values.namespace !== undefined && { namespace: values.namespace }),
+    ...(values["tls-validity"] !== undefined && { tlsValidity: values["tls-validity"] }),
+    ...(values["drift-report"] !== undefined && { driftReport: values["drift-report"] }),
+    ...(values["namespace-labels"] !== undefined && { namespaceLabels: values["namespace-labels"] }),
+    ...(values.kubeconfig !== undefined && { kubeconfig: values.kubeconfig }),
+  };
+}
+
 export const webhookCommand: Command = {
   summary: "run the mutating admission webhook (HTTPS)",
   async run(argv) {
     let values;
     try {
-      ({ values } = parseArgs({
-        args: [...argv],
-        options: {
-          listen: { type: "string" },
-          "tls-cert": { type: "string" },
-          "tls-key": { type: "string" },
-          settings: { type: "string" },
-          "log-level": { type: "string" },
-          "drain-delay": { type: "string" },
-          config: { type: "string" },
-          "tls-secret": { type: "string" },
-          "webhook-configuration": { type: "string" },
-          service: { type: "string" },
-          namespace: { type: "string" },
-          "tls-validity": { type: "string" },
-          "drift-report": { type: "boolean" },
-          "namespace-labels": { type: "boolean" },
-          kubeconfig: { type: "string" },
-          help: { type: "boolean", short: "h" },
-        },
-        strict: true,
-      }));
+      values = parseWebhookArgs(argv);
     } catch (err) {
       throw new UsageError(`${(err as Error).message}\n\n${USAGE}`);
     }
@@ -71,22 +94,7 @@ export const webhookCommand: Command = {
     let options;
     try {
       const file = configFile === undefined ? {} : parseConfigFile(await readFile(configFile, "utf8"), configFile);
-      const flags: WebhookOptionSources = {
-        ...(values.listen !== undefined && { listen: values.listen }),
-        ...(values["tls-cert"] !== undefined && { tlsCert: values["tls-cert"] }),
-        ...(values["tls-key"] !== undefined && { tlsKey: values["tls-key"] }),
-        ...(values.settings !== undefined && { settings: values.settings }),
-        ...(values["log-level"] !== undefined && { logLevel: values["log-level"] as WebhookOptionSources["logLevel"] }),
-        ...(values["drain-delay"] !== undefined && { drainDelay: values["drain-delay"] }),
-        ...(values["tls-secret"] !== undefined && { tlsSecret: values["tls-secret"] }),
-        ...(values["webhook-configuration"] !== undefined && { webhookConfiguration: values["webhook-configuration"] }),
-        ...(values.service !== undefined && { service: values.service }),
-        ...(values.namespace !== undefined && { namespace: values.namespace }),
-        ...(values["tls-validity"] !== undefined && { tlsValidity: values["tls-validity"] }),
-        ...(values["drift-report"] !== undefined && { driftReport: values["drift-report"] }),
-        ...(values["namespace-labels"] !== undefined && { namespaceLabels: values["namespace-labels"] }),
-        ...(values.kubeconfig !== undefined && { kubeconfig: values.kubeconfig }),
-      };
+      const flags = flagSources(values);
       options = resolveWebhookOptions(flags, fromEnv(process.env), file, await inClusterNamespace((p) => readFile(p, "utf8")));
     } catch (err) {
       throw new UsageError(`${(err as Error).message}\n\n${USAGE}`);
