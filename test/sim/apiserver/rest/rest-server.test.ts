@@ -135,3 +135,32 @@ describe("authentication and RBAC", () => {
     expect(ns.metadata?.labels).toEqual({ team: "etl", "kubernetes.io/metadata.name": "client-ns" });
   });
 });
+
+describe("startApiServerSim", () => {
+  it("starts the REST server and the TokenReview server together and stops both", async () => {
+    const { startApiServerSim } = await import("../../../../sim/apiserver/index.js");
+    const { createServiceAccountIssuer } = await import("../../../../sim/apiserver/authn/index.js");
+    const issuer = await createServiceAccountIssuer({});
+    const sim = await startApiServerSim({ tokenReview: { issuer, authDelegators: ["vault/vault-auth"] } });
+    try {
+      expect(sim.rest.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+      expect(sim.tokenReview?.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+      const jwt = await issuer.issueLegacy({ namespace: "vault", serviceAccount: "vault-auth" });
+      const status = await new Promise<number>((resolve, reject) => {
+        const url = new URL("/apis/authentication.k8s.io/v1/tokenreviews", sim.tokenReview!.url);
+        const req = request(
+          { host: url.hostname, port: url.port, path: url.pathname, method: "POST", ca: sim.tokenReview!.caPem, headers: { authorization: `Bearer ${jwt}`, "content-type": "application/json" } },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        );
+        req.on("error", reject);
+        req.end(JSON.stringify({ spec: { token: jwt } }));
+      });
+      expect(status).toBe(201);
+    } finally {
+      await sim.stop();
+    }
+  });
+});
