@@ -18,6 +18,11 @@ export interface AdmissionInput {
   /** The request's namespace: always this, never `metadata.namespace` (reference §1.3). */
   namespace: string;
   settings: Settings;
+  /**
+   * Labels of the request's namespace, when the webhook looked them up (cached; see
+   * webhook/namespace-labels.ts). Only Istio's namespace-level injection depends on them.
+   */
+  namespaceLabels?: Readonly<Record<string, string>>;
 }
 
 export type Decision =
@@ -27,7 +32,7 @@ export type Decision =
 
 const MIRROR_POD = "kubernetes.io/config.mirror";
 
-export function admit({ object, namespace, settings }: AdmissionInput): Decision {
+export function admit({ object, namespace, settings, namespaceLabels }: AdmissionInput): Decision {
   const read = readPod(object);
   if ("error" in read) return { kind: "deny", code: 400, message: read.error, warnings: [] };
   const { pod } = read;
@@ -62,7 +67,7 @@ export function admit({ object, namespace, settings }: AdmissionInput): Decision
   const parsed = parseAnnotations(annotations);
   if ("errors" in parsed) return { kind: "deny", code: 400, message: parsed.errors.join("; "), warnings: [] };
   try {
-    const plan = planInjection(pod, parsed, namespace, settings, { [ANNOTATION.status]: STATUS_INJECTED });
+    const plan = planInjection(pod, parsed, namespace, settings, { [ANNOTATION.status]: STATUS_INJECTED }, namespaceLabels);
     return { kind: "inject", plan, patch: buildPatch(pod, plan), warnings: dedupe(plan.warnings) };
   } catch (err) {
     if (err instanceof Denial) return { kind: "deny", code: err.code, message: err.message, warnings: [] };

@@ -16,6 +16,8 @@ export const ISTIO = {
   inject: "sidecar.istio.io/inject",
   nativeSidecar: "sidecar.istio.io/nativeSidecar",
   revisionLabel: "istio.io/rev",
+  /** Namespace label of Istio's default revision (`enabled` / `disabled`). */
+  namespaceInjection: "istio-injection",
   excludeOutboundPorts: "traffic.sidecar.istio.io/excludeOutboundPorts",
 } as const;
 
@@ -29,8 +31,12 @@ export interface IstioAdjustment {
 
 const NONE: IstioAdjustment = { annotations: {}, warnings: [] };
 
-export function istioAdjustment(pod: PodView, settings: Settings): IstioAdjustment {
-  if (!usesClassicSidecar(pod, settings.injection.istio.classicSidecar)) return NONE;
+/**
+ * `namespaceLabels` are the labels of the pod's namespace when the webhook could look them up (Istio's
+ * own webhooks select namespaces by `istio-injection` / `istio.io/rev`); absent, only the pod is seen.
+ */
+export function istioAdjustment(pod: PodView, settings: Settings, namespaceLabels?: Readonly<Record<string, string>>): IstioAdjustment {
+  if (!usesClassicSidecar(pod, settings.injection.istio.classicSidecar, namespaceLabels)) return NONE;
   const { strategy, proxyUID } = settings.injection.istio;
   const istioInitRendered = initContainersOf(pod).some((c) => c.name === ISTIO.init);
   if (strategy === "proxyUID" || (strategy === "auto" && istioInitRendered)) {
@@ -45,7 +51,7 @@ export function istioAdjustment(pod: PodView, settings: Settings): IstioAdjustme
   return { annotations: { [ISTIO.excludeOutboundPorts]: [...ports, String(port)].join(",") }, warnings };
 }
 
-function usesClassicSidecar(pod: PodView, setting: "auto" | "always" | "never"): boolean {
+function usesClassicSidecar(pod: PodView, setting: "auto" | "always" | "never", namespaceLabels: Readonly<Record<string, string>> | undefined): boolean {
   if (setting === "never") return false;
   const annotations = annotationsOf(pod);
   const labels = pod.metadata?.labels ?? {};
@@ -58,5 +64,13 @@ function usesClassicSidecar(pod: PodView, setting: "auto" | "always" | "never"):
   if (containersOf(pod).some((c) => c.name === ISTIO.proxy)) return true;
   if (flag(ISTIO.inject) === "false") return false;
   if (setting === "always") return true;
+  if (namespaceLabels !== undefined) {
+    // Istio's webhooks: a namespace labelled istio-injection=enabled (or istio.io/rev, when
+    // istio-injection is absent) injects every pod not opted out; istio-injection=disabled injects none.
+    const injection = namespaceLabels[ISTIO.namespaceInjection];
+    if (injection === "disabled") return false;
+    if (injection === "enabled") return true;
+    if (injection === undefined && (namespaceLabels[ISTIO.revisionLabel] ?? "") !== "") return true;
+  }
   return flag(ISTIO.inject) === "true" || typeof labels[ISTIO.revisionLabel] === "string";
 }

@@ -48,7 +48,14 @@ export const NOT_SELECTED_BY_DEFAULT = new Set(["istio-proxy", "linkerd-proxy", 
 /** Airflow's own pod annotations, copied into the agent's audit context (reference §1.1). */
 const AIRFLOW_CONTEXT = { dagId: "dag_id", taskId: "task_id", runId: "run_id", tryNumber: "try_number", mapIndex: "map_index" } as const;
 
-export function planInjection(pod: PodView, annotations: InjectionAnnotations, namespace: string, settings: Settings, status: Record<string, string>): InjectionPlan {
+export function planInjection(
+  pod: PodView,
+  annotations: InjectionAnnotations,
+  namespace: string,
+  settings: Settings,
+  status: Record<string, string>,
+  namespaceLabels?: Readonly<Record<string, string>>,
+): InjectionPlan {
   const serviceAccount = serviceAccountOf(pod);
   const mode = annotations.mode ?? settings.injection.defaultMode;
   checkPodCanRunAgent(pod, mode);
@@ -57,7 +64,7 @@ export function planInjection(pod: PodView, annotations: InjectionAnnotations, n
   const defaultSpec = credentials.find((c) => c.name === defaultCredential) as CredentialSpec;
   const warnings: string[] = [];
 
-  const istio = istioAdjustment(pod, settings);
+  const istio = istioAdjustment(pod, settings, namespaceLabels);
   warnings.push(...istio.warnings);
   const runAsUser = istio.runAsUser ?? settings.agent.runAsUser;
   const fileMode = credentialFileMode(pod, targets.map((t) => t.container), runAsUser);

@@ -59,7 +59,11 @@ export function parseAdmissionReview(body: unknown): { request: AdmissionRequest
   return { error: `malformed AdmissionReview: ${issue === undefined ? "invalid" : `${issue.path.join(".") || "(body)"}: ${issue.message}`}` };
 }
 
-export function reviewPod(request: AdmissionRequest, settings: Settings): { response: AdmissionResponse; result: ReviewResult } {
+export function reviewPod(
+  request: AdmissionRequest,
+  settings: Settings,
+  namespaceLabels?: Readonly<Record<string, string>>,
+): { response: AdmissionResponse; result: ReviewResult } {
   const uid = request.uid;
   const isPod = request.kind.group === "" && request.kind.kind === "Pod" && request.resource.resource === "pods";
   if (!isPod || (request.subResource ?? "") !== "") {
@@ -74,15 +78,20 @@ export function reviewPod(request: AdmissionRequest, settings: Settings): { resp
   }
   let decision: Decision;
   try {
-    decision = admit({ object: request.object, namespace, settings });
+    decision = admit({ object: request.object, namespace, settings, ...(namespaceLabels !== undefined && { namespaceLabels }) });
   } catch (err) {
-    const error = err instanceof Error ? err : new Error(String(err));
-    return {
-      response: denyResponse(uid, 500, `internal error in airflow-vault-injector (${error.message}); see the webhook's logs`, []),
-      result: { kind: "internal-error", error },
-    };
+    return failedReview(request, err);
   }
   return { response: responseFor(uid, decision), result: { kind: "decided", decision } };
+}
+
+/** The pod is denied with a 500 naming the failure (the user sees it; the API server does not retry). */
+export function failedReview(request: AdmissionRequest, err: unknown): { response: AdmissionResponse; result: ReviewResult } {
+  const error = err instanceof Error ? err : new Error(String(err));
+  return {
+    response: denyResponse(request.uid, 500, `internal error in airflow-vault-injector (${error.message}); see the webhook's logs`, []),
+    result: { kind: "internal-error", error },
+  };
 }
 
 function responseFor(uid: string, decision: Decision): AdmissionResponse {

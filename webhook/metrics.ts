@@ -11,6 +11,11 @@ export interface WebhookMetrics {
   errors: Counter<"kind">;
   reloads: Counter<"source" | "result">;
   certificateExpiry: Gauge;
+  selfTlsSteps: Counter<"step" | "result">;
+  caBundleUpdates: Counter<"result">;
+  namespaceLookups: Counter<"result">;
+  driftPods: Gauge<"namespace">;
+  driftDetected: Counter<"namespace">;
 }
 
 export function createMetrics(options: { processMetrics?: boolean } = {}): WebhookMetrics {
@@ -38,6 +43,36 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Webho
     certificateExpiry: new Gauge({
       name: "avi_webhook_tls_certificate_expiry_timestamp_seconds",
       help: "notAfter of the serving certificate in use (Unix seconds).",
+      registers,
+    }),
+    selfTlsSteps: new Counter({
+      name: "avi_webhook_self_tls_steps_total",
+      help: "Writes of the self-issued TLS Secret by this replica (issue, stage, promote, retire), by result (ok, conflict: another replica won).",
+      labelNames: ["step", "result"],
+      registers,
+    }),
+    caBundleUpdates: new Counter({
+      name: "avi_webhook_ca_bundle_updates_total",
+      help: "caBundle updates of the MutatingWebhookConfiguration by this replica, by result (ok, conflict).",
+      labelNames: ["result"],
+      registers,
+    }),
+    namespaceLookups: new Counter({
+      name: "avi_webhook_namespace_lookups_total",
+      help: "Namespace label look-ups, by result (hit, miss, stale: API error served from cache, error).",
+      labelNames: ["result"],
+      registers,
+    }),
+    driftPods: new Gauge({
+      name: "avi_webhook_drift_pods",
+      help: "Pods that ask for injection (airflow-vault.io/inject: true) but were not injected, by namespace.",
+      labelNames: ["namespace"],
+      registers,
+    }),
+    driftDetected: new Counter({
+      name: "avi_webhook_drift_detected_total",
+      help: "Pods found asking for injection without having been injected, by namespace.",
+      labelNames: ["namespace"],
       registers,
     }),
   };

@@ -7,16 +7,23 @@ import Fastify, { type FastifyInstance } from "fastify";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Server } from "node:https";
 import type { Logger } from "pino";
+import { ANNOTATION } from "../injector/annotations.js";
 import { parseSettingsText, type Settings } from "../injector/settings.js";
-import { parseAdmissionReview, reviewPod, serializeReview, type AdmissionRequest, type ReviewResult } from "./admission-review.js";
+import { failedReview, parseAdmissionReview, reviewPod, serializeReview, type AdmissionRequest, type ReviewResult } from "./admission-review.js";
 import { FileReloader } from "./file-reloader.js";
 import { createMetrics, type Outcome, type WebhookMetrics } from "./metrics.js";
-import { loadTlsMaterial, type TlsMaterial } from "./tls-material.js";
+import type { NamespaceLabelLookup } from "./namespace-labels.js";
+import type { TlsMaterial } from "./tls-material.js";
+import { fileTlsSource, type TlsSource } from "./tls-source.js";
 
 export interface WebhookServerOptions {
-  tlsCertFile: string;
-  tlsKeyFile: string;
+  /** Serving certificate files (watched); or `tlsSource` (e.g. the self-issued mode). */
+  tlsCertFile?: string;
+  tlsKeyFile?: string;
+  tlsSource?: TlsSource;
   settingsFile: string;
+  /** Namespace label look-up (cached); absent, the injector sees only the pod. */
+  namespaceLabels?: NamespaceLabelLookup;
   logger: Logger;
   metrics?: WebhookMetrics;
   /** File-watch tuning (tests shorten them). */
@@ -64,23 +71,18 @@ export async function createWebhookServer(options: WebhookServerOptions): Promis
   });
   // Set once fastify has created the HTTPS server; reloads before that only validate the files.
   const listener: { server?: Server } = {};
-  const tlsReloader = new FileReloader<TlsMaterial>({
-    name: "TLS",
-    files: [options.tlsCertFile, options.tlsKeyFile],
-    load: loadTlsMaterial,
-    onApply: (material, initial) => {
-      // Only new handshakes use the new context; established connections keep theirs.
-      listener.server?.setSecureContext(material.options);
-      metrics.reloads.inc({ source: "tls", result: "success" });
-      metrics.certificateExpiry.set(material.notAfter.getTime() / 1000);
-      logger.info({ notAfter: material.notAfter.toISOString(), san: material.subjectAltName }, initial ? "TLS certificate loaded" : "TLS certificate reloaded");
-    },
-    onError: (err) => {
-      metrics.reloads.inc({ source: "tls", result: "failure" });
-      logger.error({ err: err.message }, "TLS certificate not reloaded; keeping the current one");
-    },
-    ...tuning(options),
-  });
+  const tlsSource = tlsSourceOf(options);
+  const applyTls = (material: TlsMaterial, initial: boolean): void => {
+    // Only new handshakes use the new context; established connections keep theirs.
+    listener.server?.setSecureContext(material.options);
+    metrics.reloads.inc({ source: "tls", result: "success" });
+    metrics.certificateExpiry.set(material.notAfter.getTime() / 1000);
+    logger.info({ notAfter: material.notAfter.toISOString(), san: material.subjectAltName }, initial ? "TLS certificate loaded" : "TLS certificate reloaded");
+  };
+  const tlsError = (err: Error): void => {
+    metrics.reloads.inc({ source: "tls", result: "failure" });
+    logger.error({ err: err.message }, "TLS certificate not reloaded; keeping the current one");
+  };
 
   const currentSettings = (): Settings => {
     if (settings === undefined) throw new Error("settings not loaded");
@@ -95,9 +97,10 @@ export async function createWebhookServer(options: WebhookServerOptions): Promis
   }
   let initialTls: TlsMaterial;
   try {
-    initialTls = await tlsReloader.start();
+    initialTls = await tlsSource.start((material) => applyTls(material, false), tlsError);
+    applyTls(initialTls, true);
   } catch (err) {
-    await Promise.all([settingsReloader.close(), tlsReloader.close()]);
+    await Promise.all([settingsReloader.close(), tlsSource.close()]);
     throw err;
   }
 
@@ -126,7 +129,7 @@ export async function createWebhookServer(options: WebhookServerOptions): Promis
     return reply.code(status).send({ error: status >= 500 ? "internal error" : err.message });
   });
 
-  app.post("/mutate", (req, reply) => {
+  app.post("/mutate", async (req, reply) => {
     const started = process.hrtime.bigint();
     const parsed = parseAdmissionReview(req.body);
     if ("error" in parsed) {
@@ -135,13 +138,29 @@ export async function createWebhookServer(options: WebhookServerOptions): Promis
       logger.warn({ reason: parsed.error }, "malformed AdmissionReview");
       return reply.code(400).send({ error: parsed.error });
     }
-    const { response, result } = reviewPod(parsed.request, currentSettings());
+    let review: ReturnType<typeof reviewPod>;
+    try {
+      review = reviewPod(parsed.request, currentSettings(), await labelsFor(parsed.request));
+    } catch (err) {
+      review = failedReview(parsed.request, err);
+    }
+    const { response, result } = review;
     const outcome = record(metrics, parsed.request, result);
     const seconds = elapsedSeconds(started);
     metrics.requestDuration.observe({ outcome }, seconds);
     logReview(logger, parsed.request, result, seconds);
     return reply.type("application/json").send(serializeReview(response));
   });
+
+  /** Only pod CREATEs that ask for injection can need them (Istio namespace-level injection). */
+  async function labelsFor(request: AdmissionRequest): Promise<Readonly<Record<string, string>> | undefined> {
+    const lookup = options.namespaceLabels;
+    if (lookup === undefined || request.operation !== "CREATE" || request.namespace === undefined || request.namespace === "") return undefined;
+    if (currentSettings().injection.istio.classicSidecar !== "auto") return undefined;
+    const annotations = (request.object as { metadata?: { annotations?: Record<string, unknown> } } | null)?.metadata?.annotations;
+    if (annotations?.[ANNOTATION.inject] === undefined) return undefined;
+    return lookup.labels(request.namespace);
+  }
 
   app.get("/healthz", (_req, reply) => reply.send({ status: "ok" }));
   app.get("/readyz", (_req, reply) => {
@@ -163,17 +182,23 @@ export async function createWebhookServer(options: WebhookServerOptions): Promis
     },
     settings: currentSettings,
     async reload() {
-      await Promise.all([settingsReloader.reload(), tlsReloader.reload()]);
+      await Promise.all([settingsReloader.reload(), tlsSource.reload?.()]);
     },
     drain() {
       draining = true;
     },
     async close() {
       draining = true;
-      await Promise.all([settingsReloader.close(), tlsReloader.close()]);
+      await Promise.all([settingsReloader.close(), tlsSource.close()]);
       await app.close();
     },
   };
+}
+
+function tlsSourceOf(options: WebhookServerOptions): TlsSource {
+  if (options.tlsSource !== undefined) return options.tlsSource;
+  if (options.tlsCertFile === undefined || options.tlsKeyFile === undefined) throw new Error("the webhook needs TLS: certificate and key files, or a TLS source");
+  return fileTlsSource(options.tlsCertFile, options.tlsKeyFile, tuning(options));
 }
 
 function tuning(options: WebhookServerOptions): { debounceMs?: number; resyncMs?: number } {

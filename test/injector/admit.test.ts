@@ -277,6 +277,25 @@ describe("Istio", () => {
     expect(Object.keys(decision.plan.annotations)).toEqual(["airflow-vault.io/status"]);
   });
 
+  describe("namespace labels (looked up by the webhook)", () => {
+    const planFor = (p: Obj, namespaceLabels?: Record<string, string>): Decision => admit({ object: p, namespace: "airflow", settings, ...(namespaceLabels && { namespaceLabels }) });
+    const excluded = (d: Decision): unknown => (d.kind === "inject" ? d.plan.annotations["traffic.sidecar.istio.io/excludeOutboundPorts"] : d.kind);
+
+    it("istio-injection=enabled makes an unmarked pod classic; the pod may opt out", () => {
+      expect(excluded(planFor(pod(inject)))).toBeUndefined();
+      expect(excluded(planFor(pod(inject), { "istio-injection": "enabled" }))).toBe("8200");
+      expect(excluded(planFor(pod({ ...inject, "sidecar.istio.io/inject": "false" }), { "istio-injection": "enabled" }))).toBeUndefined();
+      expect(excluded(planFor(pod({ ...inject, "sidecar.istio.io/nativeSidecar": "true" }), { "istio-injection": "enabled" }))).toBeUndefined();
+    });
+
+    it("istio.io/rev selects the namespace unless istio-injection is set; istio-injection=disabled wins over the pod", () => {
+      expect(excluded(planFor(pod(inject), { "istio.io/rev": "canary" }))).toBe("8200");
+      expect(excluded(planFor(pod({ ...inject, "sidecar.istio.io/inject": "true" }), { "istio-injection": "disabled" }))).toBeUndefined();
+      expect(excluded(planFor(pod(inject), { "istio-injection": "disabled", "istio.io/rev": "canary" }))).toBeUndefined();
+      expect(excluded(planFor(pod(inject), { "kubernetes.io/metadata.name": "airflow" }))).toBeUndefined();
+    });
+  });
+
   it("settings: classicSidecar never/always, strategy proxyUID", () => {
     const never = withSettings({ injection: { istio: { classicSidecar: "never" } } });
     expect(Object.keys(injectAndCheck(pod({ ...inject, "sidecar.istio.io/inject": "true" }), "airflow", never).decision.plan.annotations)).toEqual(["airflow-vault.io/status"]);

@@ -14,8 +14,26 @@ describe("avi webhook options", () => {
       settings: "/f/settings.yaml",
       logLevel: "debug",
       drainDelay: 5,
+      driftReport: false,
+      namespaceLabels: false,
     });
     expect(resolveWebhookOptions({ tlsCert: "c", tlsKey: "k", settings: "s", drainDelay: "1500ms" }, {}, {})).toMatchObject({ host: "0.0.0.0", port: 8443, drainDelay: 1.5 });
+  });
+
+  it("self-issued TLS: needs the webhook configuration, Service and namespace; excludes certificate files", () => {
+    const env = fromEnv({ AVI_WEBHOOK_TLS_SECRET: "avi-tls", AVI_WEBHOOK_DRIFT_REPORT: "true", AVI_WEBHOOK_TLS_VALIDITY: "720h" });
+    const options = resolveWebhookOptions({ settings: "s", webhookConfiguration: "avi", service: "avi-webhook" }, env, {}, "avi-system");
+    expect(options).toMatchObject({
+      selfIssued: { secret: "avi-tls", webhookConfiguration: "avi", service: "avi-webhook", namespace: "avi-system", validity: 720 * 3600 },
+      driftReport: true,
+      namespaceLabels: false,
+    });
+    expect(options.tlsCert).toBeUndefined();
+    expect(() => resolveWebhookOptions({ tlsSecret: "t", settings: "s" }, {}, {})).toThrowError(
+      "missing --webhook-configuration or AVI_WEBHOOK_CONFIGURATION, --service or AVI_WEBHOOK_SERVICE, --namespace or AVI_WEBHOOK_NAMESPACE (needed by --tls-secret)",
+    );
+    expect(() => resolveWebhookOptions({ tlsSecret: "t", tlsCert: "c", settings: "s" }, {}, {})).toThrowError("exclude each other");
+    expect(() => fromEnv({ AVI_WEBHOOK_DRIFT_REPORT: "yes" })).toThrowError("AVI_WEBHOOK_DRIFT_REPORT");
   });
 
   it("says what is missing and how to set it", () => {

@@ -6,13 +6,25 @@
  */
 import { Agent, request } from "node:https";
 
+export interface Dial {
+  host: string;
+  port: number;
+}
+
 export interface WebhookEndpoint {
   /** Service reference, as in the MutatingWebhookConfiguration. */
   service: { name: string; namespace: string; path?: string; port?: number };
-  /** PEM CA bundle (clientConfig.caBundle, decoded). */
-  caBundle: string;
-  /** Where the Service routes to in this test: always loopback. */
-  dial: { host: string; port: number };
+  /**
+   * PEM CA bundle (clientConfig.caBundle, decoded), or a function returning the current one: the API
+   * server reads the MutatingWebhookConfiguration through an informer and builds a new client (new
+   * connections, new trust) whenever the caBundle changes.
+   */
+  caBundle: string | (() => string);
+  /**
+   * Where the Service routes to in this test: always loopback. Several endpoints (replicas) are used
+   * in turn, one per request, like the API server's per-request load balancing (1.37).
+   */
+  dial: Dial | readonly Dial[];
 }
 
 /** The DNS name the API server uses as TLS ServerName for a `service` client config: the cert needs it as a SAN. */
@@ -31,11 +43,27 @@ export interface RawResponse {
 }
 
 export class WebhookClient {
-  private readonly agent: Agent;
+  /** One keep-alive client per caBundle seen (the API server caches clients by their config). */
+  private readonly agents = new Map<string, Agent>();
+  private next = 0;
 
-  constructor(private readonly endpoint: WebhookEndpoint) {
-    // Go's transport keeps idle connections for 90 s; keep-alive is what the webhook's server timeouts must survive.
-    this.agent = new Agent({ keepAlive: true, maxSockets: 64, ca: endpoint.caBundle, ALPNProtocols: ["http/1.1"] });
+  constructor(private readonly endpoint: WebhookEndpoint) {}
+
+  private agentFor(caBundle: string): Agent {
+    let agent = this.agents.get(caBundle);
+    if (agent === undefined) {
+      // Go's transport keeps idle connections for 90 s; keep-alive is what the webhook's server timeouts must survive.
+      agent = new Agent({ keepAlive: true, maxSockets: 64, ca: caBundle, ALPNProtocols: ["http/1.1"] });
+      this.agents.set(caBundle, agent);
+    }
+    return agent;
+  }
+
+  private dialNext(): Dial {
+    const dials = Array.isArray(this.endpoint.dial) ? (this.endpoint.dial as readonly Dial[]) : [this.endpoint.dial as Dial];
+    const dial = dials[this.next++ % dials.length];
+    if (dial === undefined) throw new Error("webhook endpoint has no dial address");
+    return dial;
   }
 
   get url(): string {
@@ -47,16 +75,19 @@ export class WebhookClient {
     const seconds = Math.max(1, Math.ceil(timeoutSeconds));
     const url = `${this.url}?timeout=${seconds}s`;
     const payload = Buffer.from(JSON.stringify(body));
+    const caBundle = typeof this.endpoint.caBundle === "function" ? this.endpoint.caBundle() : this.endpoint.caBundle;
+    const agent = this.agentFor(caBundle);
+    const dial = this.dialNext();
     return new Promise<RawResponse>((resolve, reject) => {
       const fail = (reason: string): void => reject(new CallingError(`failed to call webhook: Post "${url}": ${reason}`));
       const req = request(
         {
-          host: this.endpoint.dial.host,
-          port: this.endpoint.dial.port,
+          host: dial.host,
+          port: dial.port,
           servername: serviceDnsName(this.endpoint.service),
           method: "POST",
           path: `${this.endpoint.service.path ?? "/"}?timeout=${seconds}s`,
-          agent: this.agent,
+          agent,
           headers: {
             "Content-Type": "application/json",
             Accept: "application/json, */*",
@@ -81,6 +112,7 @@ export class WebhookClient {
   }
 
   close(): void {
-    this.agent.destroy();
+    for (const agent of this.agents.values()) agent.destroy();
+    this.agents.clear();
   }
 }
