@@ -7,6 +7,7 @@
  */
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
 import Fastify, { type FastifyInstance } from "fastify";
+import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,7 +18,7 @@ import type { CredentialSpec } from "../../agent/config.js";
 import { renderCredentialProcess } from "../../agent/credential-process.js";
 import type { PublishedCredential } from "../../agent/published-credential.js";
 import { startVaultSim, type VaultSim } from "../../sim/vault/index.js";
-import { cleanEnv, run } from "../support/agent-process.js";
+import { cleanEnv, run, until } from "../support/agent-process.js";
 import { REPO_ROOT } from "../support/shared.js";
 import { CEPH_MISSING_REASON, cephPackagesPresent, rotateStaticKey, startCephRgw, writeKvV2, type CephRgw, type S3Key } from "./ceph/ceph-rgw.js";
 
@@ -315,6 +316,19 @@ describe.skipIf(!present)("real Ceph RGW", () => {
       const create = (k: S3Key) => status(() => s3(k).send(new CreateBucketCommand({ Bucket: "avi-static" })));
       expect([await create(first), await create(rotation.newKey)]).toEqual([403, 200]);
     });
+  });
+});
+
+describe.skipIf(!present)("ceph-rgw.sh watchdog", () => {
+  it("tears the cluster down once the watched process dies (a test runner killed mid-run leaves nothing)", async () => {
+    const parent = spawn("sleep", ["600"], { stdio: "ignore" });
+    const rgwOfDead = await startCephRgw({ watchPid: parent.pid ?? null });
+    const pids = Object.values(rgwOfDead.info.pids);
+    expect(pids.every(processRunning)).toBe(true);
+    parent.kill("SIGKILL");
+    await until(() => (existsSync(rgwOfDead.info.dir) ? undefined : true), 10_000, "the watchdog to remove the cluster dir");
+    expect(pids.some(processRunning)).toBe(false);
+    await rgwOfDead.stop(); // idempotent on a dir that is already gone
   });
 });
 

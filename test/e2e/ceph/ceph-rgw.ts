@@ -15,7 +15,7 @@
  * does the same synchronously on a normal exit without `stop()`.
  *
  * For a vitest `globalSetup`: `startCephRgw()` there, `provide("ceph", rgw.info)` (plain JSON), and
- * `attachCephRgw(inject("ceph"))` in the test files; `stop()` in the teardown.
+ * `attachCephRgw(inject("ceph"), { own: false })` in the test files; `stop()` in the teardown.
  *
  * RGW's limits worth knowing (reference §3.4, §4): STS DurationSeconds 900–3600 for this role; AWS SDK JS
  * v3 needs `requestChecksumCalculation: "WHEN_REQUIRED"` (411 otherwise); a removed key answers 403
@@ -75,7 +75,7 @@ export interface CephRgw {
   removeKey(uid: string, accessKey: string): Promise<void>;
   /** The access key ids `uid` currently has. */
   listKeys(uid: string): Promise<string[]>;
-  /** Kills the daemons and removes the dir. Idempotent. */
+  /** Kills the daemons and removes the dir (owning handles only). Idempotent. */
   stop(): Promise<void>;
 }
 
@@ -140,7 +140,7 @@ export async function startCephRgw(options: StartCephRgwOptions = {}): Promise<C
     const result = await exec(CEPH_SCRIPT, ["up", dir], env, 60_000);
     if (result.code === 0) {
       const info = JSON.parse(readFileSync(join(dir, "info.json"), "utf8")) as CephRgwInfo;
-      return attachCephRgw(info, performance.now() - started);
+      return attachCephRgw(info, { own: true, startupMs: performance.now() - started });
     }
     rmSync(dir, { recursive: true, force: true });
     last = `ceph-rgw.sh up exited ${result.code}:\n${result.stderr}`;
@@ -149,10 +149,20 @@ export async function startCephRgw(options: StartCephRgwOptions = {}): Promise<C
   throw new Error(last);
 }
 
+export interface AttachOptions {
+  /**
+   * The owner tears the cluster down: at `stop()`, and at this process's exit if `stop()` was never
+   * called. A non-owner (a test file given a globalSetup's cluster) never does; its `stop()` is a no-op.
+   */
+  readonly own: boolean;
+  readonly startupMs?: number;
+}
+
 /** A handle on a running cluster from its info (e.g. provided by a vitest globalSetup). */
-export function attachCephRgw(info: CephRgwInfo, startupMs = 0): CephRgw {
+export function attachCephRgw(info: CephRgwInfo, options: AttachOptions = { own: false }): CephRgw {
   const env = { ...process.env, CEPH_CONF: info.cephConf };
-  let stopped = false;
+  const startupMs = options.startupMs ?? 0;
+  let stopped = !options.own;
   const downSync = (): void => {
     if (stopped) return;
     stopped = true;
@@ -162,7 +172,7 @@ export function attachCephRgw(info: CephRgwInfo, startupMs = 0): CephRgw {
       // best effort at exit; the watchdog tries again
     }
   };
-  process.once("exit", downSync);
+  if (options.own) process.once("exit", downSync);
 
   const radosgwAdmin = async (args: readonly string[]): Promise<unknown> => {
     const result = await exec("radosgw-admin", args, env, 30_000);
