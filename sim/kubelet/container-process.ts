@@ -87,6 +87,8 @@ function insideArgv(spec: Pick<LaunchSpec, "pod" | "container" | "isolation">, a
 export class ContainerProcess {
   readonly child: ChildProcess;
   readonly exited: Promise<Exit>;
+  /** Resolves when the container's own command is exec'd (mounts done), or the process ended first. */
+  readonly ready: Promise<void>;
   readonly logFile: string;
   private readonly log: WriteStream;
   private readonly mounts: BindMount[];
@@ -117,7 +119,17 @@ export class ContainerProcess {
       mkdirSync(cwd, { recursive: true });
     }
     // Own process group: SIGKILL at the end reaches everything the container started.
-    this.child = spawn(command, args, { env, ...(cwd !== undefined && { cwd }), stdio: ["ignore", "pipe", "pipe"], detached: true });
+    const namespaced = isolation.mode === "mount-namespace";
+    this.child = spawn(command, args, { env, ...(cwd !== undefined && { cwd }), stdio: ["ignore", "pipe", "pipe", ...(namespaced ? (["pipe"] as const) : [])], detached: true });
+    const readyPipe = this.child.stdio[3];
+    this.ready =
+      readyPipe === undefined || readyPipe === null
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            readyPipe.on("data", () => resolve());
+            readyPipe.on("close", () => resolve());
+            readyPipe.on("error", () => resolve());
+          });
     const write = (c: Buffer): void => {
       this.log.write(c);
       spec.onLog?.(c.toString("utf8"));

@@ -185,8 +185,11 @@ class PodRun implements RunningPod {
       ...(this.options.onContainerLog !== undefined && { onLog: (chunk: string) => this.options.onContainerLog!(container.name, chunk) }),
     });
     slot.process = proc;
-    this.update(slot, { state: "running", startedAt: this.clock.now(), started: slot.kind !== "sidecar" || container.startupProbe === undefined });
-    this.log(`started ${slot.kind} container ${container.name} (pid ${proc.child.pid ?? "?"})`);
+    void proc.ready.then(() => {
+      if (slot.status.state !== "waiting") return;
+      this.update(slot, { state: "running", startedAt: this.clock.now(), started: slot.kind !== "sidecar" || container.startupProbe === undefined });
+      this.log(`started ${slot.kind} container ${container.name} (pid ${proc.child.pid ?? "?"})`);
+    });
     void proc.exited.then((exit) => {
       const code = exitCodeOf(exit);
       this.update(slot, { state: "terminated", exitCode: code, ...(exit.signal !== null && { signal: exit.signal }), finishedAt: this.clock.now(), reason: slot.status.reason ?? (code === 0 ? "Completed" : "Error") });
@@ -223,6 +226,7 @@ class PodRun implements RunningPod {
         failure = { reason: slot.status.reason ?? "Error", message: proc };
         break;
       }
+      await proc.ready;
       if (slot.kind === "init") {
         const code = exitCodeOf(await proc.exited);
         if (code !== 0) failure = { reason: "InitContainerFailed", message: `init container ${slot.container.name} exited ${code}` };
@@ -256,6 +260,7 @@ class PodRun implements RunningPod {
         if (typeof proc === "string") failure ??= { reason: slot.status.reason ?? "Error", message: proc };
         else running.push(proc.exited);
       }
+      await Promise.all(mains.map((s) => s.process?.ready));
       await Promise.all(running);
     }
     const mainsDone = this.clock.now();
@@ -350,6 +355,7 @@ class PodRun implements RunningPod {
     for (;;) {
       const s = this.status(name);
       if (predicate(s)) return s;
+      if (this.current === "Succeeded" || this.current === "Failed") throw new Error(`container ${name}: condition not met and the pod is ${this.current} (status ${JSON.stringify(s)})`);
       if (Date.now() > until) throw new Error(`container ${name}: condition not met within ${timeoutMs} ms (status ${JSON.stringify(s)})`);
       await new Promise((r) => setTimeout(r, 20));
     }

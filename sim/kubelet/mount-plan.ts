@@ -40,7 +40,15 @@ export class MountPlanError extends Error {
 
 /** Plan the steps for `mounts` (applied in path-depth order, as container runtimes do). */
 export function planMounts(mounts: readonly BindMount[], host: HostView): MountStep[] {
-  const steps: MountStep[] = [];
+  // Shadows first (shallow to deep), so no shadow hides a directory created or a volume bound
+  // before it; then directories created outside volumes; then binds (with the mount points of
+  // nested mounts created inside their volume after it is bound); then read-only remounts.
+  const shadows: string[] = [];
+  const creates: MountStep[] = [];
+  const binds: MountStep[] = [];
+  const create = (step: MountStep & { path: string }): void => {
+    (originOf(posix.dirname(step.path)).kind === "volume" ? binds : creates).push(step);
+  };
   const shadowed = new Set<string>(["/"]);
   const created = new Set<string>();
   const mounted = new Map<string, string>(); // container path → host source dir
@@ -88,7 +96,7 @@ export function planMounts(mounts: readonly BindMount[], host: HostView): MountS
   const makeWritable = (dir: string): void => {
     const origin = originOf(dir);
     if (origin.kind !== "host" || shadowed.has(dir)) return;
-    steps.push({ op: "shadow", path: dir });
+    shadows.push(dir);
     shadowed.add(dir);
   };
 
@@ -100,13 +108,15 @@ export function planMounts(mounts: readonly BindMount[], host: HostView): MountS
     const parent = posix.dirname(path);
     ensureDir(parent);
     makeWritable(parent);
-    steps.push({ op: "mkdir", path });
+    create({ op: "mkdir", path });
     created.add(path);
   };
 
   const ordered = [...mounts].sort((a, b) => a.target.split("/").length - b.target.split("/").length);
+  const readOnly: string[] = [];
   for (const m of ordered) {
     const target = resolve(posix.normalize(m.target));
+    if (m.readOnly) readOnly.push(target);
     const parent = posix.dirname(target);
     ensureDir(resolve(parent));
     const kind = kindIn(target);
@@ -114,19 +124,24 @@ export function planMounts(mounts: readonly BindMount[], host: HostView): MountS
       if (kind === "dir") throw new MountPlanError(`cannot mount file ${m.source} on directory ${target}`);
       if (kind === "missing") {
         makeWritable(parent);
-        steps.push({ op: "touch", path: target });
+        create({ op: "touch", path: target });
       }
     } else if (kind === "file") throw new MountPlanError(`cannot mount directory ${m.source} on file ${target}`);
     else if (kind === "missing") {
       makeWritable(parent);
-      steps.push({ op: "mkdir", path: target });
+      create({ op: "mkdir", path: target });
       created.add(target);
     }
-    steps.push({ op: "bind", source: m.source, target });
+    binds.push({ op: "bind", source: m.source, target });
     mounted.set(target, m.source);
   }
-  for (const m of ordered) if (m.readOnly) steps.push({ op: "readonly", target: resolve(posix.normalize(m.target)) });
-  return steps;
+  const depth = (p: string): number => p.split("/").length;
+  return [
+    ...shadows.sort((a, b) => depth(a) - depth(b)).map((path): MountStep => ({ op: "shadow", path })),
+    ...creates,
+    ...binds,
+    ...readOnly.map((target): MountStep => ({ op: "readonly", target })),
+  ];
 }
 
 function q(s: string): string {
@@ -177,7 +192,8 @@ export function renderMountScript(steps: readonly MountStep[], tools: { mount: s
         break;
     }
   }
-  lines.push('if [ -n "${_P+x}" ]; then PATH="$_P"; else unset PATH; fi', `exec ${q(tools.chroot)} "$R" "$@"`);
+  // fd 3 tells the kubelet the container is about to exec (its "running" moment), then is closed.
+  lines.push('if [ -n "${_P+x}" ]; then PATH="$_P"; else unset PATH; fi', "echo exec >&3", "exec 3>&-", `exec ${q(tools.chroot)} "$R" "$@"`);
   return lines.join("\n");
 }
 

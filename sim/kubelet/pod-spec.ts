@@ -72,6 +72,7 @@ export const containerSchema = z.object({
 });
 
 const keyToPath = z.object({ key: z.string(), path: z.string(), mode: z.number().int().optional() });
+const downwardItem = z.object({ path: z.string(), fieldRef: z.object({ fieldPath: z.string() }).optional(), mode: z.number().int().optional() });
 export const volumeSchema = z.object({
   name: z.string().min(1),
   emptyDir: z.object({ medium: z.enum(["", "Memory"]).optional(), sizeLimit: z.union([z.string(), z.number()]).optional() }).optional(),
@@ -83,11 +84,13 @@ export const volumeSchema = z.object({
           serviceAccountToken: z.object({ audience: z.string().optional(), expirationSeconds: z.number().int().optional(), path: z.string().min(1) }).optional(),
           configMap: z.object({ name: z.string(), items: z.array(keyToPath).optional(), optional: z.boolean().optional() }).optional(),
           secret: z.object({ name: z.string(), items: z.array(keyToPath).optional(), optional: z.boolean().optional() }).optional(),
+          downwardAPI: z.object({ items: z.array(downwardItem) }).optional(),
         }),
       ),
     })
     .optional(),
   configMap: z.object({ name: z.string(), items: z.array(keyToPath).optional(), optional: z.boolean().optional(), defaultMode: z.number().int().optional() }).optional(),
+  downwardAPI: z.object({ items: z.array(downwardItem), defaultMode: z.number().int().optional() }).optional(),
   secret: z.object({ secretName: z.string(), items: z.array(keyToPath).optional(), optional: z.boolean().optional(), defaultMode: z.number().int().optional() }).optional(),
 });
 

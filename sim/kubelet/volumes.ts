@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { decodeJwt } from "jose";
 import { writeAtomically, type PayloadFile } from "./atomic-writer.js";
 import { sleepOn, type KubeletClock } from "./clock.js";
-import { ContainerConfigError, type ClusterObjects } from "./env.js";
+import { ContainerConfigError, fieldRefValue, type ClusterObjects } from "./env.js";
 import type { Pod, Volume } from "./pod-spec.js";
 
 /** Mints projected tokens; sim/apiserver's ServiceAccountIssuer fits. */
@@ -118,6 +118,8 @@ export class PodVolumes {
       this.write(hostPath, keyPayload("configmap", v.configMap.name, objects.configMaps?.[v.configMap.name], v.configMap.items, v.configMap.optional, v.configMap.defaultMode ?? 0o644));
     } else if (v.secret !== undefined) {
       this.write(hostPath, keyPayload("secret", v.secret.secretName, objects.secrets?.[v.secret.secretName], v.secret.items, v.secret.optional, v.secret.defaultMode ?? 0o644));
+    } else if (v.downwardAPI !== undefined) {
+      this.write(hostPath, this.downward(v.downwardAPI.items, v.downwardAPI.defaultMode ?? 0o644));
     } else if (v.projected !== undefined) {
       const projected = v.projected;
       const refresh = async (): Promise<void> => {
@@ -127,6 +129,7 @@ export class PodVolumes {
           const mode = projected.defaultMode ?? 0o644;
           if (s.configMap !== undefined) Object.assign(payload, keyPayload("configmap", s.configMap.name, objects.configMaps?.[s.configMap.name], s.configMap.items, s.configMap.optional, mode));
           if (s.secret !== undefined) Object.assign(payload, keyPayload("secret", s.secret.name, objects.secrets?.[s.secret.name], s.secret.items, s.secret.optional, mode));
+          if (s.downwardAPI !== undefined) Object.assign(payload, this.downward(s.downwardAPI.items, mode));
           if (s.serviceAccountToken !== undefined) {
             const jwt = await this.issueToken(s.serviceAccountToken);
             const claims = decodeJwt(jwt);
@@ -151,9 +154,14 @@ export class PodVolumes {
         void this.rotateLoop(refresh, () => nextAt);
       }
     } else {
-      throw new ContainerConfigError(`volume ${v.name}: only emptyDir, configMap, secret and projected volumes are simulated`);
+      throw new ContainerConfigError(`volume ${v.name}: only emptyDir, configMap, secret, downwardAPI and projected volumes are simulated`);
     }
     return { name: v.name, hostPath, alwaysReadOnly: true };
+  }
+
+  private downward(items: readonly { path: string; fieldRef?: { fieldPath: string } | undefined; mode?: number | undefined }[], mode: number): Record<string, PayloadFile> {
+    const facts = { uid: this.ctx.uid, nodeName: this.ctx.nodeName, podIP: "127.0.0.1", hostIP: "127.0.0.1" };
+    return Object.fromEntries(items.map((i) => [i.path, { content: i.fieldRef === undefined ? "" : fieldRefValue(this.ctx.pod, facts, i.fieldRef.fieldPath), mode: i.mode ?? mode }]));
   }
 
   private write(hostPath: string, payload: Record<string, PayloadFile>): void {
