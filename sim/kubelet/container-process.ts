@@ -84,6 +84,19 @@ function insideArgv(spec: Pick<LaunchSpec, "pod" | "container" | "isolation">, a
   return [...userArgv(spec.isolation.tools!, identityOf(spec.pod, spec.container)), "/usr/bin/env", "-C", workingDir, "--", ...argv];
 }
 
+// Containers run in their own process groups: if the simulator's process exits without cleaning up
+// (a crashed or timed-out test), SIGKILL them rather than leave them running.
+const liveGroups = new Set<number>();
+process.once("exit", () => {
+  for (const pid of liveGroups) {
+    try {
+      process.kill(-pid, "SIGKILL");
+    } catch {
+      // gone
+    }
+  }
+});
+
 export class ContainerProcess {
   readonly child: ChildProcess;
   readonly exited: Promise<Exit>;
@@ -121,6 +134,8 @@ export class ContainerProcess {
     // Own process group: SIGKILL at the end reaches everything the container started.
     const namespaced = isolation.mode === "mount-namespace";
     this.child = spawn(command, args, { env, ...(cwd !== undefined && { cwd }), stdio: ["ignore", "pipe", "pipe", ...(namespaced ? (["pipe"] as const) : [])], detached: true });
+    const pid = this.child.pid;
+    if (pid !== undefined) liveGroups.add(pid);
     const readyPipe = this.child.stdio[3];
     this.ready =
       readyPipe === undefined || readyPipe === null
@@ -141,7 +156,10 @@ export class ContainerProcess {
         write(Buffer.from(`kubelet-sim: cannot start ${command}: ${err.message}\n`));
         resolve({ code: 128, signal: null });
       });
-      this.child.once("close", (code, signal) => resolve({ code, signal }));
+      this.child.once("close", (code, signal) => {
+        if (pid !== undefined) liveGroups.delete(pid);
+        resolve({ code, signal });
+      });
     }).then(async (exit) => {
       await new Promise<void>((r) => this.log.end(r));
       return exit;

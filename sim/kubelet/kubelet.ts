@@ -101,6 +101,8 @@ export interface RunningPod {
   exec(name: string, argv: readonly string[]): Promise<{ code: number; output: string }>;
   /** Rotate every projected token now. */
   rotateTokens(): Promise<void>;
+  /** Every projected token written so far (generation 0 is the first). */
+  rotations(): TokenRotationEvent[];
   /** Resolves once `name` satisfies `predicate` (polls the status). */
   waitFor(name: string, predicate: (s: ContainerStatus) => boolean, timeoutMs?: number): Promise<ContainerStatus>;
   /** Kill whatever still runs (SIGKILL) and remove the pod's directories. Idempotent. */
@@ -348,6 +350,10 @@ class PodRun implements RunningPod {
 
   rotateTokens(): Promise<void> {
     return this.volumes.rotateTokens();
+  }
+
+  rotations(): TokenRotationEvent[] {
+    return [...this.volumes.rotations];
   }
 
   async waitFor(name: string, predicate: (s: ContainerStatus) => boolean, timeoutMs = 30_000): Promise<ContainerStatus> {
