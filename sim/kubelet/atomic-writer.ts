@@ -50,7 +50,7 @@ export function writeAtomically(dir: string, payload: Readonly<Record<string, Pa
   for (const rel of Object.keys(payload)) {
     const top = rel.split("/")[0]!;
     const visible = join(dir, top);
-    let present = false;
+    let present: boolean;
     try {
       present = lstatSync(visible).isSymbolicLink();
     } catch {

@@ -262,7 +262,7 @@ class PodRun implements RunningPod {
         if (typeof proc === "string") failure ??= { reason: slot.status.reason ?? "Error", message: proc };
         else running.push(proc.exited);
       }
-      await Promise.all(mains.map((s) => s.process?.ready));
+      await Promise.all(mains.flatMap((s) => (s.process === undefined ? [] : [s.process.ready])));
       await Promise.all(running);
     }
     const mainsDone = this.clock.now();
@@ -372,7 +372,7 @@ class PodRun implements RunningPod {
     this.removed = true;
     this.abort.abort();
     for (const s of this.slots) if (s.process?.running === true) s.process.kill();
-    await Promise.all(this.slots.map((s) => s.process?.exited));
+    await Promise.all(this.slots.flatMap((s) => (s.process === undefined ? [] : [s.process.exited])));
     this.volumes.remove();
     rmSync(this.podDir, { recursive: true, force: true });
   }

@@ -96,7 +96,7 @@ async function startWebhook(avi: string, args: readonly string[], lines: string[
   let stderr = "";
   child.stderr?.on("data", (c: Buffer) => (stderr += c.toString()));
   const port = await new Promise<number>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on("line", (line) => {
+    createInterface({ input: child.stdout }).on("line", (line) => {
       lines.push(line);
       try {
         const entry = JSON.parse(line) as { msg?: string; port?: number };
