@@ -8,7 +8,7 @@
  * Sub-directories the agent creates (`aws/`, `airflow/`) get the same read bits plus the matching
  * execute bits, and owner write (the agent must create temp files in them): 0440 → 0750.
  */
-import { chmod, mkdir } from "node:fs/promises";
+import { chmod, mkdir, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { renderAirflowConnections } from "./airflow-connections.js";
 import { renderAwsConfig } from "./aws-config-file.js";
@@ -90,7 +90,9 @@ export class OutputDirectory {
       return;
     }
     await mkdir(dir, { recursive: true, mode: directoryMode(this.fileMode) });
-    await chmod(dir, directoryMode(this.fileMode));
+    // Keep the setgid bit a subdirectory inherits from an fsGroup volume: without it the files in
+    // aws/ and airflow/ get the agent's own group and the app (fsGroup member) cannot read them.
+    await chmod(dir, directoryMode(this.fileMode) | ((await stat(dir)).mode & 0o2000));
     this.dirs.add(dir);
   }
 }

@@ -1,0 +1,208 @@
+/**
+ * The pod pipeline: everything between "Airflow creates a pod" and "the pod finished", on loopback.
+ * `startPodPipeline` starts sim/vault (Kubernetes auth against a TokenReview server that shares the
+ * service-account issuer), the kube-apiserver simulator's admission path, and the built webhook
+ * (`node dist/avi.js webhook`, self-signed CA, settings with your profiles and free agent ports);
+ * `admit(pod)` sends a pod through admission; `run(pod)` runs the mutated pod with sim/kubelet.
+ * Used by the e2e scenarios and `avi demo`. See docs/kubelet-simulator.md.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { stringify } from "yaml";
+import type { SettingsInput } from "../../injector/settings.js";
+import type { AdmissionHarness, AdmissionOutcome } from "../apiserver/admission/harness.js";
+import type { JsonObject } from "../apiserver/admission/review.js";
+import { serviceDnsName } from "../apiserver/admission/webhook-client.js";
+import { startApiServerSim, type ApiServerSim } from "../apiserver/index.js";
+import { findResource } from "../apiserver/rest/index.js";
+import { aviImage, clockFromSimClock, runPod, type ImageTable, type KubeletOptions, type RunningPod } from "../kubelet/index.js";
+import { createTestCertificateAuthority } from "../tls/certificate-authority.js";
+import { startKubernetesAuthStack, startVaultSim, type KubernetesAuthStack, type VaultSim, type VaultSimOptions } from "../vault/index.js";
+
+/** The image reference the pipeline's webhook injects; `run()` maps it to `node <repo>/dist/avi.js`. */
+export const AVI_IMAGE = "avi.local/airflow-vault-injector:dev";
+export const WEBHOOK_SERVICE = { name: "avi-webhook", namespace: "avi-system", path: "/mutate", port: 443 } as const;
+export const WEBHOOK_CONFIGURATION = "airflow-vault-injector";
+
+export interface PodPipelineOptions {
+  /** The platform team's profiles (settings `profiles`). */
+  readonly profiles: NonNullable<SettingsInput["profiles"]>;
+  /** Overrides merged into the generated settings (`vault` gets the simulator's address unless given). */
+  readonly settings?: { readonly vault?: Partial<SettingsInput["vault"]>; readonly agent?: Partial<SettingsInput["agent"]>; readonly injection?: SettingsInput["injection"] };
+  /** Repository root holding dist/avi.js (default: found from this module). */
+  readonly repoRoot?: string;
+  readonly vault?: VaultSimOptions;
+  /** Pod Security level of the pod's namespace at admission. */
+  readonly podSecurity?: "privileged" | "restricted";
+  /** Progress lines (default: none). */
+  readonly log?: (line: string) => void;
+}
+
+export interface RunOptions extends Partial<Omit<KubeletOptions, "images">> {
+  /** Extra images (e.g. the Airflow image → a test script); the avi image is always mapped. */
+  readonly images?: ImageTable;
+}
+
+export interface PodPipeline {
+  readonly vault: VaultSim;
+  /** Service-account issuer + TokenReview server that Vault's Kubernetes auth uses. */
+  readonly auth: KubernetesAuthStack;
+  readonly apiserver: ApiServerSim;
+  /** The settings file the webhook serves (after defaults you did not override). */
+  readonly settings: SettingsInput;
+  /** The agent's ports on the pod's loopback, chosen free for this pipeline. */
+  readonly agentPorts: { readonly endpoint: number; readonly health: number };
+  readonly webhookPort: number;
+  /** Webhook log lines (JSON) so far. */
+  webhookLogs(): string[];
+  /** Call Vault's HTTP API as root (throws on a status ≥ 300). */
+  vaultApi(method: string, path: string, body?: unknown): Promise<unknown>;
+  /** A pod CREATE through the API server's admission path to the webhook. */
+  admit(pod: JsonObject, request?: { readonly namespace?: string }): Promise<AdmissionOutcome>;
+  /** Run an admitted pod with sim/kubelet (tokens from `auth.issuer`, rotation on the Vault clock). */
+  run(pod: JsonObject, options?: RunOptions): RunningPod;
+  /** Remove every pod, stop the webhook, the API server and Vault, delete temp files. */
+  stop(): Promise<void>;
+}
+
+function findRepoRoot(): string {
+  let dir = import.meta.dirname;
+  for (;;) {
+    if (existsSync(join(dir, "package.json")) && existsSync(join(dir, "sim"))) return dir;
+    const parent = join(dir, "..");
+    if (parent === dir) throw new Error("cannot find the airflow-vault-injector checkout; pass repoRoot");
+    dir = parent;
+  }
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve());
+  });
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+async function startWebhook(avi: string, args: readonly string[], lines: string[]): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, [avi, "webhook", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  let stderr = "";
+  child.stderr?.on("data", (c: Buffer) => (stderr += c.toString()));
+  const port = await new Promise<number>((resolve, reject) => {
+    createInterface({ input: child.stdout }).on("line", (line) => {
+      lines.push(line);
+      try {
+        const entry = JSON.parse(line) as { msg?: string; port?: number };
+        if (entry.msg === "webhook listening" && entry.port !== undefined) resolve(entry.port);
+      } catch {
+        // not JSON: keep it in the log
+      }
+    });
+    child.once("exit", (code) => reject(new Error(`avi webhook exited ${code} before listening: ${stderr}`)));
+  });
+  return { child, port };
+}
+
+export async function startPodPipeline(options: PodPipelineOptions): Promise<PodPipeline> {
+  const repoRoot = options.repoRoot ?? findRepoRoot();
+  const avi = join(repoRoot, "dist", "avi.js");
+  if (!existsSync(avi)) throw new Error(`${avi} is missing: run \`npm run build\` first`);
+  const log = options.log ?? (() => undefined);
+  const dir = await mkdtemp(join(tmpdir(), "avi-pipeline-"));
+  const cleanups: Array<() => Promise<void> | void> = [() => rm(dir, { recursive: true, force: true })];
+  const stopAll = async (): Promise<void> => {
+    for (const c of cleanups.reverse()) await c();
+  };
+  try {
+    const vault = await startVaultSim(options.vault);
+    cleanups.push(() => vault.stop());
+    log(`vault simulator on ${vault.address}`);
+    const auth = await startKubernetesAuthStack({ vault });
+    cleanups.push(() => auth.stop());
+    log(`kubernetes auth → TokenReview at ${auth.tokenReview.url}`);
+
+    const [endpoint, health] = [await freePort(), await freePort()];
+    const settings: SettingsInput = {
+      ...(options.settings?.injection !== undefined && { injection: options.settings.injection }),
+      vault: { address: vault.address, role: "airflow", ...options.settings?.vault },
+      agent: { image: AVI_IMAGE, endpointPort: endpoint, healthPort: health, healthHost: "127.0.0.1", ...options.settings?.agent },
+      profiles: options.profiles,
+    };
+    const ca = await createTestCertificateAuthority("avi pipeline webhook CA");
+    const serving = await ca.issueServing([serviceDnsName(WEBHOOK_SERVICE)]);
+    await writeFile(join(dir, "tls.crt"), serving.certPem);
+    await writeFile(join(dir, "tls.key"), serving.keyPem, { mode: 0o600 });
+    await writeFile(join(dir, "settings.yaml"), stringify(settings));
+    const webhookLines: string[] = [];
+    const webhook = await startWebhook(avi, ["--listen=127.0.0.1:0", `--tls-cert=${join(dir, "tls.crt")}`, `--tls-key=${join(dir, "tls.key")}`, `--settings=${join(dir, "settings.yaml")}`, "--drain-delay=0s"], webhookLines);
+    cleanups.push(async () => {
+      if (webhook.child.exitCode !== null || webhook.child.signalCode !== null) return;
+      const exited = new Promise((r) => webhook.child.once("exit", r));
+      webhook.child.kill("SIGTERM");
+      await exited;
+    });
+    log(`webhook (dist/avi.js) on 127.0.0.1:${webhook.port}`);
+
+    const apiserver = await startApiServerSim();
+    cleanups.push(() => apiserver.stop());
+    apiserver.rest.store.create(findResource("admissionregistration.k8s.io", "v1", "mutatingwebhookconfigurations")!, undefined, {
+      metadata: { name: WEBHOOK_CONFIGURATION },
+      webhooks: [
+        {
+          name: "inject.airflow-vault.io",
+          admissionReviewVersions: ["v1"],
+          sideEffects: "None",
+          failurePolicy: "Fail",
+          reinvocationPolicy: "IfNeeded",
+          timeoutSeconds: 10,
+          clientConfig: { service: { ...WEBHOOK_SERVICE }, caBundle: Buffer.from(ca.caPem).toString("base64") },
+          rules: [{ operations: ["CREATE"], apiGroups: [""], apiVersions: ["v1"], resources: ["pods"], scope: "Namespaced" }],
+        },
+      ],
+    });
+    const harness: AdmissionHarness = apiserver.admission({ configuration: WEBHOOK_CONFIGURATION, dial: { host: "127.0.0.1", port: webhook.port }, ...(options.podSecurity !== undefined && { podSecurity: options.podSecurity }) });
+    const pods: RunningPod[] = [];
+    cleanups.push(async () => {
+      for (const p of pods) await p.remove();
+    });
+
+    return {
+      vault,
+      auth,
+      apiserver,
+      settings,
+      agentPorts: { endpoint, health },
+      webhookPort: webhook.port,
+      webhookLogs: () => [...webhookLines],
+      async vaultApi(method, path, body) {
+        const res = await vault.inject({ method, path: path.startsWith("/") ? path : `/v1/${path}`, headers: { "X-Vault-Token": vault.rootToken, "X-Vault-Request": "true" }, ...(body !== undefined && { body }) });
+        if (res.status >= 300 || res.status === 0) throw new Error(`${method} ${path}: ${res.status} ${res.body}`);
+        return res.body === "" ? undefined : res.json();
+      },
+      admit: (pod, request = {}) => harness.admit(pod, { namespace: request.namespace ?? "airflow" }),
+      run(pod, runOptions = {}) {
+        const running = runPod(pod, {
+          tokenIssuer: auth.issuer,
+          tokenClock: clockFromSimClock(vault.clock),
+          ...runOptions,
+          // Every namespace holds kube-root-ca.crt (the kube-api-access volume projects it).
+          objects: { ...runOptions.objects, configMaps: { "kube-root-ca.crt": { "ca.crt": auth.tokenReview.caPem }, ...runOptions.objects?.configMaps } },
+          images: { [AVI_IMAGE]: aviImage(repoRoot), ...runOptions.images },
+        });
+        pods.push(running);
+        return running;
+      },
+      stop: stopAll,
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
