@@ -28,7 +28,14 @@ export interface AdmissionInput {
 export type Decision =
   | { kind: "skip"; reason: string; warnings: string[] }
   | { kind: "deny"; code: 400 | 403; message: string; warnings: string[] }
-  | { kind: "inject"; plan: InjectionPlan; patch: PatchOperation[]; warnings: string[] };
+  | {
+      kind: "inject";
+      plan: InjectionPlan;
+      patch: PatchOperation[];
+      /** The patch as JSON text, the bytes of JSON.stringify(patch): what the webhook encodes. */
+      patchJson: string;
+      warnings: string[];
+    };
 
 const MIRROR_POD = "kubernetes.io/config.mirror";
 
@@ -68,7 +75,8 @@ export function admit({ object, namespace, settings, namespaceLabels }: Admissio
   if ("errors" in parsed) return { kind: "deny", code: 400, message: parsed.errors.join("; "), warnings: [] };
   try {
     const plan = planInjection(pod, parsed, namespace, settings, { [ANNOTATION.status]: STATUS_INJECTED }, namespaceLabels);
-    return { kind: "inject", plan, patch: buildPatch(pod, plan), warnings: dedupe(plan.warnings) };
+    const patch = buildPatch(pod, plan);
+    return { kind: "inject", plan, patch: patch.operations, patchJson: patch.json, warnings: dedupe(plan.warnings) };
   } catch (err) {
     if (err instanceof Denial) return { kind: "deny", code: err.code, message: err.message, warnings: [] };
     throw err;

@@ -3,15 +3,10 @@
  * for is set at container level, so the result passes whatever the pod-level context says, and the
  * pod-level context is never touched (that would change the app).
  */
-import {
-  AGENT_CONFIG_ENV,
-  POD_NAMESPACE_ENV,
-  POD_NAME_ENV,
-  POD_UID_ENV,
-  type AgentConfigInput,
-} from "../agent/config.js";
+import { AGENT_CONFIG_ENV, POD_NAMESPACE_ENV, POD_NAME_ENV, POD_UID_ENV } from "../agent/config.js";
 import type { Mode } from "./annotations.js";
 import { AGENT_TOKEN_DIR, TOKEN_FILE_NAME } from "./agent-config.js";
+import { jsonTemplate, type JsonTemplate } from "./json-template.js";
 import { KUBERNETES_SA_DIR, type Settings } from "./settings.js";
 
 export const AGENT_CONTAINER = "avi-agent";
@@ -30,13 +25,16 @@ export const CREDENTIALS_SIZE_LIMIT = "1Mi";
 export interface AgentContainerInput {
   settings: Settings;
   mode: Mode;
-  config: AgentConfigInput;
+  /** The agent configuration as JSON text (the AVI_AGENT_CONFIG value). */
+  configJson: string;
   runAsUser: number;
   maskApiToken: boolean;
 }
 
-export function agentContainer({ settings, mode, config, runAsUser, maskApiToken }: AgentContainerInput): Record<string, unknown> {
+/** A new object every time: whoever applies the patch may change what it inserted. */
+export function agentContainer({ settings, mode, configJson, runAsUser, maskApiToken }: AgentContainerInput): Record<string, unknown> {
   const { agent } = settings;
+  const { requests, limits } = agent.resources;
   const fieldEnv = (name: string, fieldPath: string) => ({ name, valueFrom: { fieldRef: { apiVersion: "v1", fieldPath } } });
   const container: Record<string, unknown> = {
     name: AGENT_CONTAINER,
@@ -44,13 +42,13 @@ export function agentContainer({ settings, mode, config, runAsUser, maskApiToken
     ...(agent.imagePullPolicy !== undefined && { imagePullPolicy: agent.imagePullPolicy }),
     args: ["agent"],
     env: [
-      { name: AGENT_CONFIG_ENV, value: JSON.stringify(config) },
+      { name: AGENT_CONFIG_ENV, value: configJson },
       fieldEnv(POD_NAME_ENV, "metadata.name"),
       fieldEnv(POD_NAMESPACE_ENV, "metadata.namespace"),
       fieldEnv(POD_UID_ENV, "metadata.uid"),
     ],
     ports: [{ name: HEALTH_PORT_NAME, containerPort: agent.healthPort, protocol: "TCP" }],
-    resources: agent.resources,
+    resources: { requests: { ...requests }, limits: { ...limits } },
     securityContext: {
       runAsNonRoot: true,
       runAsUser,
@@ -85,6 +83,26 @@ export function agentContainer({ settings, mode, config, runAsUser, maskApiToken
     };
   }
   return container;
+}
+
+const templates = new WeakMap<Settings, Map<string, JsonTemplate>>();
+
+/**
+ * JSON.stringify(agentContainer(input)), from a template rendered once per settings, mode, UID and
+ * token mask: only the configuration differs from pod to pod. Settings are frozen (parseSettings), so
+ * a template stays right for as long as its settings object is in use; a reload brings a new one.
+ */
+export function agentContainerJson(input: AgentContainerInput): string {
+  const { settings, mode, runAsUser, maskApiToken } = input;
+  let bySettings = templates.get(settings);
+  if (bySettings === undefined) templates.set(settings, (bySettings = new Map<string, JsonTemplate>()));
+  const key = `${mode}:${runAsUser}:${maskApiToken}`;
+  let template = bySettings.get(key);
+  if (template === undefined) {
+    template = jsonTemplate((configJson) => agentContainer({ settings, mode, runAsUser, maskApiToken, configJson }));
+    bySettings.set(key, template);
+  }
+  return template(input.configJson);
 }
 
 export function agentVolumes(settings: Settings, maskApiToken: boolean): Record<string, unknown>[] {

@@ -21,17 +21,26 @@ export function pointer(segments: readonly (string | number)[]): string {
   return path;
 }
 
+/**
+ * Collects the operations and, alongside, their JSON text (what the webhook sends), so a value whose
+ * JSON is already known — the agent container, from its template — is not stringified again.
+ */
 export class PatchBuilder {
   readonly operations: PatchOperation[] = [];
+  readonly #json: string[] = [];
 
-  /** Appends items to the array at `path`; `current` is its value in the original object. */
-  append(path: readonly (string | number)[], current: unknown, items: readonly unknown[]): void {
+  /**
+   * Appends items to the array at `path`; `current` is its value in the original object. `itemsJson`,
+   * when given, holds JSON.stringify of each item, rendered in advance.
+   */
+  append(path: readonly (string | number)[], current: unknown, items: readonly unknown[], itemsJson?: readonly string[]): void {
     if (items.length === 0) return;
     if (Array.isArray(current)) {
-      for (const item of items) this.operations.push({ op: "add", path: `${pointer(path)}/-`, value: item });
+      const at = `${pointer(path)}/-`;
+      items.forEach((item, i) => this.#add(at, item, itemsJson?.[i]));
     } else {
       // Absent or null: create the whole array in one operation.
-      this.operations.push({ op: "add", path: pointer(path), value: [...items] });
+      this.#add(pointer(path), [...items], itemsJson && `[${itemsJson.join(",")}]`);
     }
   }
 
@@ -40,9 +49,19 @@ export class PatchBuilder {
     const keys = Object.keys(entries);
     if (keys.length === 0) return;
     if (current !== null && typeof current === "object" && !Array.isArray(current)) {
-      for (const key of keys) this.operations.push({ op: "add", path: pointer([...path, key]), value: entries[key] });
+      for (const key of keys) this.#add(pointer([...path, key]), entries[key]);
     } else {
-      this.operations.push({ op: "add", path: pointer(path), value: { ...entries } });
+      this.#add(pointer(path), { ...entries });
     }
+  }
+
+  /** The operations as JSON text: the bytes of JSON.stringify(operations). */
+  json(): string {
+    return `[${this.#json.join(",")}]`;
+  }
+
+  #add(path: string, value: unknown, valueJson: string = JSON.stringify(value)): void {
+    this.operations.push({ op: "add", path, value });
+    this.#json.push(`{"op":"add","path":${JSON.stringify(path)},"value":${valueJson}}`);
   }
 }

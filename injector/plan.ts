@@ -4,7 +4,7 @@
  */
 import type { AgentConfigInput, AuditContext, CredentialSpec } from "../agent/config.js";
 import { buildAgentConfig } from "./agent-config.js";
-import { agentContainer, agentVolumes, CREDENTIALS_VOLUME } from "./agent-container.js";
+import { agentContainer, agentContainerJson, agentVolumes, CREDENTIALS_VOLUME, type AgentContainerInput } from "./agent-container.js";
 import { ANNOTATION, type InjectionAnnotations, type Mode } from "./annotations.js";
 import { airflowMajor, appEnv, type EnvVar } from "./app-env.js";
 import { resolveCredentials } from "./credentials.js";
@@ -32,6 +32,8 @@ export interface InjectionPlan {
   fileMode: number;
   agentConfig: AgentConfigInput;
   agentContainer: Record<string, unknown>;
+  /** JSON.stringify(agentContainer), from the settings' template: the container is most of the patch. */
+  agentContainerJson: string;
   volumes: Record<string, unknown>[];
   targets: TargetContainer[];
   /** Pod annotations to set (the status annotation, Istio port exclusions). */
@@ -100,6 +102,7 @@ export function planInjection(
     return { index, name: container.name, env: result.env, mount: { name: CREDENTIALS_VOLUME, mountPath, readOnly: true as const } };
   });
 
+  const container: AgentContainerInput = { settings, mode, configJson: JSON.stringify(agentConfig), runAsUser, maskApiToken };
   return {
     mode,
     namespace,
@@ -108,7 +111,8 @@ export function planInjection(
     defaultCredential,
     fileMode,
     agentConfig,
-    agentContainer: agentContainer({ settings, mode, config: agentConfig, runAsUser, maskApiToken }),
+    agentContainer: agentContainer(container),
+    agentContainerJson: agentContainerJson(container),
     volumes: agentVolumes(settings, maskApiToken),
     targets: planned,
     annotations: { ...istio.annotations, ...status },

@@ -135,13 +135,17 @@ export class SettingsError extends Error {
   override readonly name = "SettingsError";
 }
 
-/** Validates parsed settings; the error lists every problem as `path: message`. */
+/**
+ * Validates parsed settings; the error lists every problem as `path: message`. The result is frozen:
+ * what the injector derives from settings is memoized per settings object (agent-container.ts), and a
+ * reload replaces the object rather than changing it.
+ */
 export function parseSettings(value: unknown, source = "settings"): Settings {
   const result = settingsSchema.safeParse(value);
   if (result.success) {
     const incompatible = checkAgentConfigCompatible(result.data);
     if (incompatible !== undefined) throw new SettingsError(`${source} produces an agent configuration the agent rejects: ${incompatible}`);
-    return result.data;
+    return deepFreeze(result.data);
   }
   const lines = result.error.issues.map((issue) => {
     const where = issue.path.length > 0 ? issue.path.join(".") : "(top level)";
@@ -154,6 +158,14 @@ export function parseSettings(value: unknown, source = "settings"): Settings {
     return `${where}: ${message}`;
   });
   throw new SettingsError(`${source} is invalid (see docs/settings.md):\n  ${lines.join("\n  ")}`);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
 }
 
 /** Parses settings file text (YAML, which includes JSON). */
