@@ -6,7 +6,8 @@
 import { AGENT_CONFIG_ENV, POD_NAMESPACE_ENV, POD_NAME_ENV, POD_UID_ENV } from "../agent/config.js";
 import type { Mode } from "./annotations.js";
 import { AGENT_TOKEN_DIR, TOKEN_FILE_NAME } from "./agent-config.js";
-import { jsonTemplate, type JsonTemplate } from "./json-template.js";
+import { jsonTemplate } from "./json-template.js";
+import { perSettings } from "./settings-memo.js";
 import { KUBERNETES_SA_DIR, type Settings } from "./settings.js";
 
 export const AGENT_CONTAINER = "avi-agent";
@@ -85,25 +86,19 @@ export function agentContainer({ settings, mode, configJson, runAsUser, maskApiT
   return container;
 }
 
-const templates = new WeakMap<Settings, Map<string, JsonTemplate>>();
+const containerTemplate = perSettings((settings, mode: Mode, runAsUser: number, maskApiToken: boolean) =>
+  jsonTemplate((configJson) => agentContainer({ settings, mode, runAsUser, maskApiToken, configJson })),
+);
 
-/**
- * JSON.stringify(agentContainer(input)), from a template rendered once per settings, mode, UID and
- * token mask: only the configuration differs from pod to pod. Settings are frozen (parseSettings), so
- * a template stays right for as long as its settings object is in use; a reload brings a new one.
- */
-export function agentContainerJson(input: AgentContainerInput): string {
-  const { settings, mode, runAsUser, maskApiToken } = input;
-  let bySettings = templates.get(settings);
-  if (bySettings === undefined) templates.set(settings, (bySettings = new Map<string, JsonTemplate>()));
-  const key = `${mode}:${runAsUser}:${maskApiToken}`;
-  let template = bySettings.get(key);
-  if (template === undefined) {
-    template = jsonTemplate((configJson) => agentContainer({ settings, mode, runAsUser, maskApiToken, configJson }));
-    bySettings.set(key, template);
-  }
-  return template(input.configJson);
+/** JSON.stringify(agentContainer(input)): only the configuration differs from pod to pod. */
+export function agentContainerJson({ settings, mode, runAsUser, maskApiToken, configJson }: AgentContainerInput): string {
+  return containerTemplate(settings, mode, runAsUser, maskApiToken)(configJson);
 }
+
+/** JSON.stringify of each of agentVolumes(settings, maskApiToken): the same for every pod. */
+export const agentVolumesJson: (settings: Settings, maskApiToken: boolean) => readonly string[] = perSettings((settings, maskApiToken: boolean) =>
+  agentVolumes(settings, maskApiToken).map((volume) => JSON.stringify(volume)),
+);
 
 export function agentVolumes(settings: Settings, maskApiToken: boolean): Record<string, unknown>[] {
   return [

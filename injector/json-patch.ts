@@ -5,6 +5,8 @@
  * escaped (`~` → `~0`, `/` → `~1`). Only `add` is emitted: `remove`/`replace`/`test` on a path that is
  * not there fail the user's request with a 500 whatever the failurePolicy.
  */
+import { HOLE, spliceJson } from "./json-template.js";
+
 export interface AddOperation {
   op: "add";
   path: string;
@@ -22,12 +24,14 @@ export function pointer(segments: readonly (string | number)[]): string {
 }
 
 /**
- * Collects the operations and, alongside, their JSON text (what the webhook sends), so a value whose
- * JSON is already known — the agent container, from its template — is not stringified again.
+ * Collects the operations and, alongside, their wire form for JSON text (what the webhook sends): a value
+ * whose JSON is already known — the agent container, from its template — stands there as a placeholder
+ * and is spliced in, so it is not stringified again.
  */
 export class PatchBuilder {
   readonly operations: PatchOperation[] = [];
-  readonly #json: string[] = [];
+  readonly #wire: PatchOperation[] = [];
+  readonly #rendered: string[] = [];
 
   /**
    * Appends items to the array at `path`; `current` is its value in the original object. `itemsJson`,
@@ -35,12 +39,13 @@ export class PatchBuilder {
    */
   append(path: readonly (string | number)[], current: unknown, items: readonly unknown[], itemsJson?: readonly string[]): void {
     if (items.length === 0) return;
+    const wire = itemsJson === undefined ? items : itemsJson.map((json) => this.#placeholder(json));
     if (Array.isArray(current)) {
       const at = `${pointer(path)}/-`;
-      items.forEach((item, i) => this.#add(at, item, itemsJson?.[i]));
+      items.forEach((item, i) => this.#add(at, item, wire[i]));
     } else {
       // Absent or null: create the whole array in one operation.
-      this.#add(pointer(path), [...items], itemsJson && `[${itemsJson.join(",")}]`);
+      this.#add(pointer(path), [...items], [...wire]);
     }
   }
 
@@ -57,11 +62,16 @@ export class PatchBuilder {
 
   /** The operations as JSON text: the bytes of JSON.stringify(operations). */
   json(): string {
-    return `[${this.#json.join(",")}]`;
+    return spliceJson(this.#wire, this.#rendered) ?? JSON.stringify(this.operations);
   }
 
-  #add(path: string, value: unknown, valueJson: string = JSON.stringify(value)): void {
+  #add(path: string, value: unknown, wire: unknown = value): void {
     this.operations.push({ op: "add", path, value });
-    this.#json.push(`{"op":"add","path":${JSON.stringify(path)},"value":${valueJson}}`);
+    this.#wire.push({ op: "add", path, value: wire });
+  }
+
+  #placeholder(json: string): string {
+    this.#rendered.push(json);
+    return HOLE;
   }
 }

@@ -10,7 +10,7 @@ import type { PodView } from "./pod.js";
 /** The operations, and the same as JSON text (JSON.stringify(operations), for the wire). */
 export function buildPatch(pod: PodView, plan: InjectionPlan): { operations: PatchOperation[]; json: string } {
   const patch = new PatchBuilder();
-  patch.append(["spec", "volumes"], pod.spec.volumes, plan.volumes);
+  patch.append(["spec", "volumes"], pod.spec.volumes, plan.volumes, plan.volumesJson);
   patch.append(["spec", "initContainers"], pod.spec.initContainers, [plan.agentContainer], [plan.agentContainerJson]);
   const containers = pod.spec.containers ?? [];
   for (const target of plan.targets) {

@@ -4,7 +4,7 @@
  */
 import type { AgentConfigInput, AuditContext, CredentialSpec } from "../agent/config.js";
 import { buildAgentConfig } from "./agent-config.js";
-import { agentContainer, agentContainerJson, agentVolumes, CREDENTIALS_VOLUME, type AgentContainerInput } from "./agent-container.js";
+import { agentContainer, agentContainerJson, agentVolumes, agentVolumesJson, CREDENTIALS_VOLUME, type AgentContainerInput } from "./agent-container.js";
 import { ANNOTATION, type InjectionAnnotations, type Mode } from "./annotations.js";
 import { airflowMajor, appEnv, type EnvVar } from "./app-env.js";
 import { resolveCredentials } from "./credentials.js";
@@ -35,6 +35,8 @@ export interface InjectionPlan {
   /** JSON.stringify(agentContainer), from the settings' template: the container is most of the patch. */
   agentContainerJson: string;
   volumes: Record<string, unknown>[];
+  /** JSON.stringify of each volume, rendered once per settings. */
+  volumesJson: readonly string[];
   targets: TargetContainer[];
   /** Pod annotations to set (the status annotation, Istio port exclusions). */
   annotations: Record<string, string>;
@@ -114,6 +116,7 @@ export function planInjection(
     agentContainer: agentContainer(container),
     agentContainerJson: agentContainerJson(container),
     volumes: agentVolumes(settings, maskApiToken),
+    volumesJson: agentVolumesJson(settings, maskApiToken),
     targets: planned,
     annotations: { ...istio.annotations, ...status },
     warnings,
