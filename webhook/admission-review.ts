@@ -6,6 +6,7 @@
 import { admit, type Decision } from "../injector/admit.js";
 import type { Settings } from "../injector/settings.js";
 import { boolean, describeIssue, literal, nonEmptyString, object, oneOf, optional, string, unknown, type Infer } from "../injector/view-schema.js";
+import { utf8ToBase64 } from "./base64.js";
 
 const groupVersionKind = object({ group: string, version: string, kind: string });
 const groupVersionResource = object({ group: string, version: string, resource: string });
@@ -106,7 +107,7 @@ function responseFor(uid: string, decision: Decision): AdmissionResponse {
         uid,
         allowed: true,
         patchType: "JSONPatch",
-        patch: Buffer.from(decision.patchJson).toString("base64"),
+        patch: utf8ToBase64(decision.patchJson),
         ...warnings,
         auditAnnotations: { mode: decision.plan.mode, credentials: decision.plan.credentials.map((c) => c.name).join(",") },
       };
