@@ -52,7 +52,8 @@ export const unknown: ViewSchema<unknown> = () => undefined;
 export const string: ViewSchema<string> = (v) => (typeof v === "string" ? undefined : expected("string", v));
 export const nonEmptyString: ViewSchema<string> = (v) => (typeof v !== "string" ? expected("string", v) : v === "" ? { path: [], message: "must not be empty" } : undefined);
 export const boolean: ViewSchema<boolean> = (v) => (typeof v === "boolean" ? undefined : expected("boolean", v));
-export const integer: ViewSchema<number> = (v) => (Number.isInteger(v) ? undefined : expected("integer", v));
+/** Exactly representable, as JSON numbers beyond 2^53 are not. */
+export const integer: ViewSchema<number> = (v) => (Number.isSafeInteger(v) ? undefined : expected("integer", v));
 /** Any JSON object; its values are not looked at. */
 export const record: ViewSchema<Readonly<Record<string, unknown>>> = (v) => (isRecord(v) ? undefined : expected("object", v));
 

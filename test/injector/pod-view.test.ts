@@ -51,6 +51,7 @@ describe("readPod: the fields the injector reads", () => {
     [["spec", "containers", 0, "envFrom"], "cm", /^spec\.containers\.0\.envFrom: expected array/],
     [["spec", "containers", 0, "volumeMounts", 0, "mountPath"], 3, /^spec\.containers\.0\.volumeMounts\.0\.mountPath: expected string/],
     [["spec", "containers", 0, "securityContext", "runAsUser"], 1.5, /^spec\.containers\.0\.securityContext\.runAsUser: expected integer, received number$/],
+    [["spec", "containers", 0, "securityContext", "runAsGroup"], 2 ** 53, /^spec\.containers\.0\.securityContext\.runAsGroup: expected integer, received number$/],
     [["spec", "containers", 0, "securityContext", "runAsNonRoot"], "yes", /runAsNonRoot: expected boolean/],
     [["spec", "containers", 0, "restartPolicy"], 1, /^spec\.containers\.0\.restartPolicy: expected string/],
     [["spec", "initContainers", 0, "name"], 1, /^spec\.initContainers\.0\.name: expected string/],
