@@ -6,12 +6,13 @@
 import { readFile } from "node:fs/promises";
 import Fastify from "fastify";
 import { pino } from "pino";
+import { webhookLogDestination } from "../webhook/log-destination.js";
 import { BODY_LIMIT_BYTES, KEEP_ALIVE_TIMEOUT_MS, createWebhookServer } from "../webhook/server.js";
 
 const [certFile = "", keyFile = "", settingsFile = "", fixedReplyFile = ""] = process.argv.slice(2);
 
-// As `avi webhook` logs (pino to stdout, synchronous writes), with /dev/null as stdout.
-const logger = pino({ level: process.env["BENCH_LOG_LEVEL"] ?? "info" }, pino.destination({ dest: "/dev/null", sync: true }));
+// As `avi webhook` logs, with /dev/null as stdout.
+const logger = pino({ level: process.env["BENCH_LOG_LEVEL"] ?? "info" }, webhookLogDestination("/dev/null"));
 const webhook = await createWebhookServer({ tlsCertFile: certFile, tlsKeyFile: keyFile, settingsFile, logger });
 const ours = await webhook.listen("127.0.0.1", 0);
 
