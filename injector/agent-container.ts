@@ -3,7 +3,7 @@
  * for is set at container level, so the result passes whatever the pod-level context says, and the
  * pod-level context is never touched (that would change the app).
  */
-import { AGENT_CONFIG_ENV, POD_NAMESPACE_ENV, POD_NAME_ENV, POD_UID_ENV } from "../agent/config.js";
+import { AGENT_CONFIG_ENV, AGENT_NODE_OPTIONS, POD_NAMESPACE_ENV, POD_NAME_ENV, POD_UID_ENV } from "../agent/config.js";
 import type { Mode } from "./annotations.js";
 import { AGENT_TOKEN_DIR, TOKEN_FILE_NAME } from "./agent-config.js";
 import { jsonTemplate } from "./json-template.js";
@@ -47,6 +47,7 @@ export function agentContainer({ settings, mode, configJson, runAsUser, maskApiT
       fieldEnv(POD_NAME_ENV, "metadata.name"),
       fieldEnv(POD_NAMESPACE_ENV, "metadata.namespace"),
       fieldEnv(POD_UID_ENV, "metadata.uid"),
+      { name: "NODE_OPTIONS", value: AGENT_NODE_OPTIONS },
     ],
     ports: [{ name: HEALTH_PORT_NAME, containerPort: agent.healthPort, protocol: "TCP" }],
     resources: { requests: { ...requests }, limits: { ...limits } },

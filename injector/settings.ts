@@ -37,7 +37,7 @@ const vaultSchema = z.strictObject({
   authMount: z.string().min(1).default("kubernetes"),
   role: z.string().min(1).default("airflow"),
   audience: z.string().min(1).default("vault"),
-  timeout: duration.optional(),
+  timeout: z.optional(duration),
   maxRetries: z.number().int().min(0).max(10).optional(),
 });
 
@@ -61,7 +61,7 @@ const agentSchema = z
       .int()
       .min(MIN_TOKEN_EXPIRATION_SECONDS, { message: "must be at least 600: the API server rejects shorter projected tokens" })
       .default(3600),
-    shutdownGrace: duration.default(5),
+    shutdownGrace: z._default(duration, 5),
     logLevel: z.enum(["debug", "info", "warn", "error"]).default("info"),
     mountPath: absolutePath.default(DEFAULT_OUTPUT_DIR),
   })
@@ -102,13 +102,15 @@ const injectionSchema = z.strictObject({
   istio: istioSchema.default({ classicSidecar: "auto", strategy: "auto", proxyUID: 1337 }),
 });
 
-export const profileSchema = credentialSpecSchema
-  .omit({ name: true })
-  .extend({
-    /** Admission-time policy (defence in depth; Vault's role still decides). Absent = any. */
-    allowedNamespaces: z.array(nameGlob).min(1).optional(),
-    allowedServiceAccounts: z.array(nameGlob).min(1).optional(),
-  });
+// agent/config.ts is zod/mini (lean for the agent); its fields compose into classic schemas as they are.
+const { name: _name, ...credentialFields } = credentialSpecSchema.shape;
+
+export const profileSchema = z.strictObject({
+  ...credentialFields,
+  /** Admission-time policy (defence in depth; Vault's role still decides). Absent = any. */
+  allowedNamespaces: z.array(nameGlob).min(1).optional(),
+  allowedServiceAccounts: z.array(nameGlob).min(1).optional(),
+});
 
 export const settingsSchema = z.strictObject({
   vault: vaultSchema,

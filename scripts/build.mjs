@@ -1,24 +1,48 @@
 // Bundles the `avi` command into dist/: one entry (dist/avi.js) plus lazily loaded chunks, so
 // `avi agent` never parses the webhook's or the simulators' code (start time and private memory
 // are per-pod costs for the agent).
+//
+// The agent command is bundled on its own (dist/commands/agent.js, no chunks shared with other
+// commands): code splitting would otherwise put modules that other commands also use into shared
+// chunks, and a library namespace materialised by one command (e.g. `import { z } from "zod"`
+// pulls every zod locale) would be loaded by the agent in every task pod.
 import { build } from "esbuild";
 import { chmod, readFile, rm } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
 
 const pkg = JSON.parse(await readFile(new URL("../package.json", import.meta.url), "utf8"));
 
-await rm(new URL("../dist", import.meta.url), { recursive: true, force: true });
-await build({
-  entryPoints: { avi: "cli/main.ts" },
-  outdir: "dist",
+const AGENT_COMMAND = "./commands/agent.js";
+
+// node-vault requires axios at load time but never calls it when given a transport
+// (`request-promise`), which the agent always does (agent/vault-transport.ts). Bundling axios and its
+// dependencies (form-data, mime-db, follow-redirects, proxy agents) would cost every agent ~0.5 MB of
+// source to compile and ~4 MiB of private memory.
+const axiosUnused = {
+  name: "node-vault-without-axios",
+  setup(b) {
+    b.onResolve({ filter: /^axios$/ }, (args) => (args.importer.includes("node-vault") ? { path: fileURLToPath(new URL("./axios-unused.mjs", import.meta.url)) } : undefined));
+  },
+};
+
+// node-vault's `debug` logging and pino's worker-thread transport are never used by the agent.
+const unusedInAgent = {
+  name: "unused-in-agent",
+  setup(b) {
+    const stub = { path: fileURLToPath(new URL("./unused-in-agent.cjs", import.meta.url)) };
+    b.onResolve({ filter: /^debug$/ }, (args) => (args.importer.includes("node-vault") ? stub : undefined));
+    b.onResolve({ filter: /^thread-stream$/ }, (args) => (args.importer.includes("pino") ? stub : undefined));
+  },
+};
+
+const common = {
   bundle: true,
-  splitting: true,
   format: "esm",
   platform: "node",
   target: "node20.19",
   sourcemap: "linked",
   legalComments: "none",
   minifySyntax: true,
-  chunkNames: "chunks/[name]-[hash]",
   define: { __AVI_VERSION__: JSON.stringify(pkg.version) },
   // CommonJS dependencies bundled into ESM still call require() for Node built-ins.
   banner: {
@@ -29,5 +53,22 @@ await build({
     ].join("\n"),
   },
   logLevel: "warning",
+};
+
+await rm(new URL("../dist", import.meta.url), { recursive: true, force: true });
+await build({
+  ...common,
+  entryPoints: { avi: "cli/main.ts" },
+  outdir: "dist",
+  splitting: true,
+  chunkNames: "chunks/[name]-[hash]",
+  // Resolved at run time next to dist/avi.js: the separately built agent bundle below.
+  plugins: [{ name: "agent-apart", setup: (b) => b.onResolve({ filter: /^\.\/commands\/agent\.js$/ }, () => ({ path: AGENT_COMMAND, external: true })) }],
+});
+await build({
+  ...common,
+  entryPoints: { "commands/agent": "cli/commands/agent.ts" },
+  outdir: "dist",
+  plugins: [axiosUnused, unusedInAgent],
 });
 await chmod(new URL("../dist/avi.js", import.meta.url), 0o755);

@@ -1,0 +1,86 @@
+/**
+ * Prometheus text exposition (format 0.0.4), hand-rolled: prom-client costs ~2.7 MiB of private
+ * memory and ~15 ms of start time per pod, for a dozen series the agent can print itself.
+ */
+import type { Lifecycle } from "./lifecycle.js";
+
+type Labels = Readonly<Record<string, string>>;
+
+interface Family {
+  readonly name: string;
+  readonly help: string;
+  readonly type: "counter" | "gauge";
+  readonly samples: readonly (readonly [Labels, number])[];
+}
+
+function escapeLabel(value: string): string {
+  return value.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, '\\"');
+}
+
+function formatValue(value: number): string {
+  if (Number.isNaN(value)) return "NaN";
+  if (value === Infinity) return "+Inf";
+  if (value === -Infinity) return "-Inf";
+  return String(value);
+}
+
+export function exposition(families: readonly Family[]): string {
+  const lines: string[] = [];
+  for (const f of families) {
+    lines.push(`# HELP ${f.name} ${f.help}`, `# TYPE ${f.name} ${f.type}`);
+    for (const [labels, value] of f.samples) {
+      const l = Object.entries(labels).map(([k, v]) => `${k}="${escapeLabel(v)}"`);
+      lines.push(`${f.name}${l.length > 0 ? `{${l.join(",")}}` : ""} ${formatValue(value)}`);
+    }
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+/** Counters kept outside the state machine (requests seen by the transport and the endpoint). */
+export class RequestCounters {
+  readonly vault = new Map<string, number>();
+  readonly endpoint = new Map<string, number>();
+
+  count(map: Map<string, number>, key: string): void {
+    map.set(key, (map.get(key) ?? 0) + 1);
+  }
+}
+
+const seconds = (ms: number): number => Math.floor(ms / 1000);
+
+export function renderMetrics(machine: Lifecycle, counters: RequestCounters, now: number): string {
+  const creds = [...machine.credentials.values()];
+  const per = (pick: (c: (typeof creds)[number]) => number | undefined): [Labels, number][] =>
+    creds.flatMap((c) => {
+      const v = pick(c);
+      return v === undefined ? [] : [[{ credential: c.spec.name }, v] as [Labels, number]];
+    });
+  const split = (map: Map<string, number>, label: string, second: string): [Labels, number][] =>
+    [...map].map(([key, n]) => {
+      const [a = "", b = ""] = key.split(" ");
+      return [{ [label]: a, [second]: b }, n];
+    });
+  const token = machine.auth.current;
+  const mem = process.memoryUsage();
+  const cpu = process.cpuUsage();
+  return exposition([
+    { name: "avi_agent_ready", help: "1 once every credential was written at least once.", type: "gauge", samples: [[{}, machine.ready ? 1 : 0]] },
+    { name: "avi_agent_credential_expiry_timestamp_seconds", help: "When the served credential stops being valid (lease end).", type: "gauge", samples: per((c) => (c.current === undefined ? undefined : Math.min(seconds(machine.validUntil(c.current)), Number.MAX_SAFE_INTEGER))).filter(([, v]) => Number.isFinite(v)) },
+    { name: "avi_agent_credential_expiration_served_timestamp_seconds", help: "The Expiration served to SDKs (see docs/agent.md).", type: "gauge", samples: per((c) => { const s = machine.served(c); return s === undefined || !Number.isFinite(s) ? undefined : seconds(s); }) },
+    { name: "avi_agent_credential_version", help: "Version of the served credential (increments on rotation).", type: "gauge", samples: per((c) => c.current?.seq) },
+    { name: "avi_agent_credential_fetches_total", help: "Credentials fetched from Vault (first fetch, rotations, re-reads).", type: "counter", samples: per((c) => c.stats.fetches) },
+    { name: "avi_agent_credential_rotations_total", help: "Times a new credential replaced the served one.", type: "counter", samples: per((c) => c.stats.rotations) },
+    { name: "avi_agent_credential_renewals_total", help: "Lease renewals.", type: "counter", samples: per((c) => c.stats.renewals) },
+    { name: "avi_agent_credential_failures_total", help: "Failed fetches and renewals.", type: "counter", samples: per((c) => c.stats.failures) },
+    { name: "avi_agent_credential_stale", help: "1 while the last refresh of the credential failed.", type: "gauge", samples: per((c) => (c.lastError === undefined ? 0 : 1)) },
+    { name: "avi_agent_vault_logins_total", help: "Vault logins by result.", type: "counter", samples: [[{ result: "success" }, machine.auth.stats.logins], [{ result: "failure" }, machine.auth.stats.loginFailures]] },
+    { name: "avi_agent_vault_token_renewals_total", help: "Vault token renewals by result.", type: "counter", samples: [[{ result: "success" }, machine.auth.stats.renewals], [{ result: "failure" }, machine.auth.stats.renewFailures]] },
+    { name: "avi_agent_vault_token_expiry_timestamp_seconds", help: "When the current Vault token expires.", type: "gauge", samples: token !== undefined && Number.isFinite(token.expiresAt) ? [[{}, seconds(token.expiresAt)]] : [] },
+    { name: "avi_agent_vault_requests_total", help: "HTTP requests to Vault by method and outcome (status or error code).", type: "counter", samples: split(counters.vault, "method", "outcome") },
+    { name: "avi_agent_endpoint_requests_total", help: "Loopback endpoint requests by credential and status.", type: "counter", samples: split(counters.endpoint, "credential", "code") },
+    { name: "avi_agent_file_write_failures_total", help: "Consecutive failed writes of the credential files.", type: "gauge", samples: [[{}, machine.publish.failures]] },
+    { name: "process_resident_memory_bytes", help: "Resident memory size in bytes.", type: "gauge", samples: [[{}, mem.rss]] },
+    { name: "process_cpu_seconds_total", help: "Total user and system CPU time spent in seconds.", type: "counter", samples: [[{}, (cpu.user + cpu.system) / 1e6]] },
+    { name: "process_start_time_seconds", help: "Start time of the process since unix epoch in seconds.", type: "gauge", samples: [[{}, seconds(now - process.uptime() * 1000)]] },
+  ]);
+}

@@ -1,0 +1,294 @@
+/**
+ * The agent benchmark (issue 7), against sim/vault on this machine, in one run:
+ *  (a) start: spawn of `dist/avi.js agent` → first credential file written, minus a bare `node -e 0`
+ *      spawn → exit (fastest of RUNS interleaved runs each, medians shown too);
+ *  (b) memory: VmRSS and RssAnon (private memory: /proc/PID/status) of an agent that did 100
+ *      rotations and then went idle, against a bare Node HTTP server's, both after SETTLE_S idle seconds;
+ *  (c) idle CPU: an agent with 1 h credentials over IDLE_S seconds (/proc/PID/stat utime+stime);
+ *  (d) Vault requests per pod-hour at a compressed clock (the simulator's clock, frozen and stepped,
+ *      24 h) against the LifetimeWatcher model (bench/lifetime-watcher-model.ts) with the same TTLs.
+ *   npm run bench:agent        (env: RUNS=15 IDLE_S=60 SETTLE_S=20 HOURS=24)
+ * Last line: RESULT start_overhead_ms=… rss_ratio=… anon_mib=… idle_mcpu=… vault_req_ratio=…
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, watch } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pino from "pino";
+import { AGENT_NODE_OPTIONS, parseAgentConfig } from "../agent/config.js";
+import { startAgent } from "../agent/run-agent.js";
+import { createVaultClient } from "../agent/vault-client.js";
+import { STAGE_POD, simTime, stageAgentConfig, startVaultStage, type VaultStage } from "../test/support/vault-stage.js";
+import { lifetimeWatcherModel, totalRequests, type ModelScenario } from "./lifetime-watcher-model.js";
+
+const RUNS = Number(process.env["RUNS"] ?? 15);
+const IDLE_S = Number(process.env["IDLE_S"] ?? 60);
+const SETTLE_S = Number(process.env["SETTLE_S"] ?? 20);
+const HOURS = Number(process.env["HOURS"] ?? 24);
+const ROTATIONS = 100;
+/** PHASES=abcd (default): run only some phases, e.g. PHASES=b while trying memory settings. */
+const PHASES = process.env["PHASES"] ?? "abcd";
+const avi = new URL("../dist/avi.js", import.meta.url).pathname;
+if (!existsSync(avi)) {
+  console.error("dist/avi.js is missing: run `npm run build` first");
+  process.exit(2);
+}
+const shm = existsSync("/dev/shm") ? "/dev/shm" : tmpdir();
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function procStatus(pid: number): { rssKiB: number; anonKiB: number } {
+  const text = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kib = (key: string): number => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(text)?.[1] ?? NaN);
+  return { rssKiB: kib("VmRSS"), anonKiB: kib("RssAnon") };
+}
+
+function cpuTicks(pid: number): number {
+  // Fields after the parenthesised command: state is field 3; utime and stime are fields 14 and 15.
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+function agentConfig(stage: VaultStage, outputDir: string, credentials: unknown[]): Record<string, unknown> {
+  return stageAgentConfig(stage, credentials, { outputDir, logLevel: "warn", context: { namespace: STAGE_POD.namespace, serviceAccount: STAGE_POD.serviceAccount, dagId: "bench", taskId: "agent" } });
+}
+
+/**
+ * The agent runs with the NODE_OPTIONS the injector gives it (agent/config.ts AGENT_NODE_OPTIONS).
+ * AGENT_NODE_FLAGS / AGENT_ENV try other node flags or environment, e.g. AGENT_ENV="NODE_OPTIONS=".
+ */
+const agentNodeFlags = (process.env["AGENT_NODE_FLAGS"] ?? "").split(" ").filter((f) => f !== "");
+const agentEnv = Object.fromEntries(
+  (process.env["AGENT_ENV"] ?? "")
+    .split(" ")
+    .filter((kv) => kv.includes("="))
+    .map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
+);
+
+function spawnAgent(config: unknown): ChildProcess {
+  const env = { PATH: process.env["PATH"], NODE_OPTIONS: AGENT_NODE_OPTIONS, ...agentEnv, AVI_AGENT_CONFIG: JSON.stringify(config) };
+  // V8 notes on stderr that --jitless turns WebAssembly off; nothing else is expected there.
+  const child = spawn(process.execPath, [...agentNodeFlags, avi, "agent"], { env, stdio: ["ignore", "ignore", "pipe"] });
+  child.stderr?.on("data", (chunk: Buffer) => {
+    const text = chunk.toString("utf8").replace(/^Warning: disabling flag --expose_wasm due to conflicting flags\n/m, "");
+    if (text !== "") process.stderr.write(text);
+  });
+  return child;
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once("exit", r));
+  child.kill("SIGTERM");
+  await exited;
+}
+
+/** (a) one cold start: spawn → `<name>.json` renamed into place. */
+async function coldStart(stage: VaultStage): Promise<number> {
+  const out = mkdtempSync(join(shm, "avi-bench-"));
+  try {
+    let w: ReturnType<typeof watch> | undefined;
+    const written = new Promise<void>((resolve) => {
+      w = watch(out, (_event, file) => {
+        if (file === "etl.json") resolve();
+      });
+    });
+    const t0 = performance.now();
+    const child = spawnAgent(agentConfig(stage, out, [{ name: "etl", path: "aws/sts/etl", format: "aws" }]));
+    const failed = new Promise<never>((_, reject) => {
+      child.once("exit", (code) => reject(new Error(`agent exited ${code} before writing credentials`)));
+      setTimeout(() => reject(new Error("no credentials written within 30 s")), 30_000).unref();
+    });
+    await Promise.race([written, failed]).finally(() => w?.close());
+    const elapsed = performance.now() - t0;
+    await stopChild(child);
+    return elapsed;
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
+function bareNode(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(process.execPath, ["-e", "0"], { stdio: "ignore" });
+    child.on("exit", () => resolve(performance.now() - t0));
+    child.on("error", reject);
+  });
+}
+
+async function bareHttpServer(): Promise<{ rssKiB: number; anonKiB: number }> {
+  const child = spawn(process.execPath, ["-e", "require('node:http').createServer((q, r) => r.end('ok')).listen(0, '127.0.0.1')"], { stdio: "ignore" });
+  await sleep(SETTLE_S * 1000);
+  const m = procStatus(child.pid!);
+  await stopChild(child);
+  return m;
+}
+
+function statusOf(out: string): { ready: boolean; rotations: number } {
+  try {
+    const s = JSON.parse(readFileSync(join(out, "status.json"), "utf8")) as { ready: boolean; credentials: Record<string, { rotations: number }> };
+    return { ready: s.ready, rotations: Object.values(s.credentials).reduce((n, c) => n + c.rotations, 0) };
+  } catch {
+    return { ready: false, rotations: 0 };
+  }
+}
+
+/**
+ * (b) memory after ROTATIONS rotations: four credentials on an STS role handing out 4 s credentials
+ * (replaced every ~2.5 s) until the rotations are done; then the role hands out 1 h credentials, the
+ * agent goes idle as in a real pod, and memory is read after SETTLE_S seconds.
+ */
+async function memoryAfterRotations(stage: VaultStage): Promise<{ rssKiB: number; anonKiB: number; seconds: number }> {
+  const role = { credential_type: "assumed_role", role_arns: "arn:aws:iam::123456789012:role/churn", max_sts_ttl: "12h" };
+  await stage.api("POST", "aws/roles/churn", { ...role, default_sts_ttl: "4s" });
+  await stage.api("PUT", "sys/policies/acl/airflow-agent-churn", { policy: 'path "aws/sts/churn" { capabilities = ["read"] }' });
+  await stage.api("POST", "auth/kubernetes/role/airflow", { bound_service_account_names: STAGE_POD.serviceAccount, bound_service_account_namespaces: STAGE_POD.namespace, audience: "vault", token_policies: "airflow-agent,airflow-agent-churn", token_ttl: "1h", token_max_ttl: "24h" });
+  const out = mkdtempSync(join(shm, "avi-bench-"));
+  const creds = ["a", "b", "c", "d"].map((name) => ({ name, path: "aws/sts/churn", format: "aws" }));
+  const child = spawnAgent(agentConfig(stage, out, creds));
+  const t0 = performance.now();
+  try {
+    while (statusOf(out).rotations < ROTATIONS) {
+      if (child.exitCode !== null) throw new Error(`agent exited ${child.exitCode}`);
+      if (performance.now() - t0 > 300_000) throw new Error(`only ${statusOf(out).rotations} rotations after 5 minutes; see ${out}/status.json`);
+      await sleep(100);
+    }
+    await stage.api("POST", "aws/roles/churn", { ...role, default_sts_ttl: "1h" });
+    const seconds = (performance.now() - t0) / 1000;
+    await sleep(SETTLE_S * 1000);
+    return { ...procStatus(child.pid!), seconds };
+  } finally {
+    await stopChild(child);
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
+/** (c) idle CPU of an agent holding 1 h credentials. */
+async function idleCpu(stage: VaultStage): Promise<number> {
+  const out = mkdtempSync(join(shm, "avi-bench-"));
+  const child = spawnAgent(
+    agentConfig(stage, out, [
+      { name: "etl", path: "aws/sts/etl", format: "aws" },
+      { name: "app", path: "aws/creds/app", format: "aws" },
+    ]),
+  );
+  try {
+    const t0 = performance.now();
+    while (!statusOf(out).ready) {
+      if (performance.now() - t0 > 30_000) throw new Error("the agent did not become ready within 30 s");
+      await sleep(50);
+    }
+    await sleep(5_000);
+    const before = cpuTicks(child.pid!);
+    await sleep(IDLE_S * 1000);
+    const ticks = cpuTicks(child.pid!) - before;
+    return ((ticks / 100) / IDLE_S) * 1000;
+  } finally {
+    await stopChild(child);
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
+/** (d) requests per pod-hour on the simulator's frozen clock, stepped 10 s at a time. */
+async function requestsPerPodHour(scenario: ModelScenario): Promise<{ perHour: number; byPath: Record<string, number> }> {
+  const stage = await startVaultStage({ scale: 0, tokenTtl: `${scenario.token.ttlS}s`, tokenMaxTtl: `${scenario.token.maxS}s`, stsTtl: "1h", iamLease: "1h", iamLeaseMax: "24h" });
+  try {
+    const clock = stage.vault.clock;
+    const time = simTime(clock);
+    const cfg = parseAgentConfig(
+      agentConfig(stage, stage.outputDir, [
+        { name: "etl", path: "aws/sts/etl", format: "aws" },
+        { name: "app", path: "aws/creds/app", format: "aws" },
+        { name: "rgw", path: "secret/data/rgw", format: "kv" },
+      ]),
+    );
+    const vault = createVaultClient({ vault: cfg.vault, headers: {}, userAgent: "avi-bench", transport: { now: () => time.now() } });
+    const agent = await startAgent(cfg, { time, vault, logger: pino({ level: "silent" }) });
+    const start = clock.now();
+    let nextJwt = start + 48 * 60_000;
+    while (clock.now() - start < scenario.hours * 3_600_000) {
+      clock.advance(10_000);
+      if (clock.now() >= nextJwt) {
+        await stage.rotateJwt();
+        nextJwt += 48 * 60_000;
+      }
+      await agent.runtime.settled();
+      await stage.vault.controls.settled();
+    }
+    agent.stop("bench end");
+    await agent.done;
+    const requests = stage.vault.requestLog.entries({}).filter((e) => e.headers["user-agent"] === "avi-bench" && e.time - start <= scenario.hours * 3_600_000);
+    const byPath: Record<string, number> = {};
+    for (const e of requests) byPath[e.path] = (byPath[e.path] ?? 0) + 1;
+    const revocationsAtEnd = requests.filter((e) => /revoke/.test(e.path)).length;
+    return { perHour: (requests.length - revocationsAtEnd) / scenario.hours, byPath };
+  } finally {
+    await stage.stop();
+  }
+}
+
+const figures: Record<string, string> = {};
+const stage = await startVaultStage({ stsTtl: "1h" });
+try {
+  if (PHASES.includes("a")) {
+    // Interleaved so that machine load affects both series alike.
+    const agentStarts: number[] = [];
+    const bareStarts: number[] = [];
+    await coldStart(stage); // warm the page cache and the simulator
+    for (let i = 0; i < RUNS; i++) {
+      bareStarts.push(await bareNode());
+      agentStarts.push(await coldStart(stage));
+    }
+    // The fastest of the interleaved runs is the least disturbed by other load on a shared machine;
+    // the medians are shown too.
+    const startOverhead = Math.min(...agentStarts) - Math.min(...bareStarts);
+    figures["start_overhead_ms"] = startOverhead.toFixed(1);
+    console.log(
+      `(a) start → first credential written: agent min ${Math.min(...agentStarts).toFixed(1)} / p50 ${median(agentStarts).toFixed(1)} ms, bare node -e 0 min ${Math.min(...bareStarts).toFixed(1)} / p50 ${median(bareStarts).toFixed(1)} ms → overhead ${startOverhead.toFixed(1)} ms (p50: ${(median(agentStarts) - median(bareStarts)).toFixed(1)}; target ≤ 60)`,
+    );
+  }
+
+  if (PHASES.includes("b")) {
+    const bare = await bareHttpServer();
+    const mem = await memoryAfterRotations(stage);
+    const rssRatio = mem.rssKiB / bare.rssKiB;
+    const anonMiB = mem.anonKiB / 1024;
+    figures["rss_ratio"] = rssRatio.toFixed(3);
+    figures["anon_mib"] = anonMiB.toFixed(1);
+    console.log(
+      `(b) ${ROTATIONS} rotations in ${mem.seconds.toFixed(0)} s, then ${SETTLE_S} s idle: agent VmRSS ${(mem.rssKiB / 1024).toFixed(1)} MiB, RssAnon ${anonMiB.toFixed(1)} MiB; bare node http server VmRSS ${(bare.rssKiB / 1024).toFixed(1)} MiB, RssAnon ${(bare.anonKiB / 1024).toFixed(1)} MiB → ratio ${rssRatio.toFixed(3)} (targets ≤ 1.15, RssAnon ≤ 16 MiB)`,
+    );
+  }
+
+  if (PHASES.includes("c")) {
+    const mcpu = await idleCpu(stage);
+    figures["idle_mcpu"] = mcpu.toFixed(2);
+    console.log(`(c) idle CPU over ${IDLE_S} s: ${mcpu.toFixed(2)} mCPU (target ≤ 1)`);
+  }
+
+  if (PHASES.includes("d")) {
+    const scenario: ModelScenario = {
+      hours: HOURS,
+      token: { ttlS: 3600, maxS: 86_400 },
+      secrets: [{ kind: "non-renewable", ttlS: 3600 }, { kind: "renewable", ttlS: 3600, maxS: 86_400 }, { kind: "lease-less", intervalS: 300 }],
+    };
+    const ours = await requestsPerPodHour(scenario);
+    let modelTotal = 0;
+    const seeds = 200;
+    for (let i = 0; i < seeds; i++) modelTotal += totalRequests(lifetimeWatcherModel(scenario, Math.random));
+    const modelPerHour = modelTotal / seeds / scenario.hours;
+    const ratio = ours.perHour / modelPerHour;
+    figures["vault_req_ratio"] = ratio.toFixed(3);
+    console.log(`(d) Vault requests per pod-hour over ${HOURS} compressed hours (token 1h/24h, STS 1h, IAM user 1h/24h, KV 5 min): agent ${ours.perHour.toFixed(2)}, LifetimeWatcher model ${modelPerHour.toFixed(2)} → ratio ${ratio.toFixed(3)} (target ≤ 1.0)`);
+    console.log(`    agent requests by path: ${JSON.stringify(ours.byPath)}`);
+  }
+  const keys = ["start_overhead_ms", "rss_ratio", "anon_mib", "idle_mcpu", "vault_req_ratio"];
+  console.log(`RESULT ${keys.map((k) => `${k}=${figures[k] ?? "skipped"}`).join(" ")}`);
+} finally {
+  await stage.stop();
+}
