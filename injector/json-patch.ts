@@ -5,8 +5,6 @@
  * escaped (`~` → `~0`, `/` → `~1`). Only `add` is emitted: `remove`/`replace`/`test` on a path that is
  * not there fail the user's request with a 500 whatever the failurePolicy.
  */
-import { HOLE, spliceJson } from "./json-template.js";
-
 export interface AddOperation {
   op: "add";
   path: string;
@@ -24,14 +22,13 @@ export function pointer(segments: readonly (string | number)[]): string {
 }
 
 /**
- * Collects the operations and, alongside, their wire form for JSON text (what the webhook sends): a value
- * whose JSON is already known — the agent container, from its template — stands there as a placeholder
- * and is spliced in, so it is not stringified again.
+ * Collects the operations and, alongside, their wire form as JSON text (what the webhook sends), one
+ * operation at a time: a value whose JSON is already known — the agent container, from its template —
+ * is written as it is, so it is neither stringified again nor searched for.
  */
 export class PatchBuilder {
   readonly operations: PatchOperation[] = [];
-  readonly #wire: PatchOperation[] = [];
-  readonly #rendered: string[] = [];
+  #json = "";
 
   /**
    * Appends items to the array at `path`; `current` is its value in the original object. `itemsJson`,
@@ -39,13 +36,15 @@ export class PatchBuilder {
    */
   append(path: readonly (string | number)[], current: unknown, items: readonly unknown[], itemsJson?: readonly string[]): void {
     if (items.length === 0) return;
-    const wire = itemsJson === undefined ? items : itemsJson.map((json) => this.#placeholder(json));
+    const json = (i: number): string => itemsJson?.[i] ?? JSON.stringify(items[i]);
     if (Array.isArray(current)) {
       const at = `${pointer(path)}/-`;
-      items.forEach((item, i) => this.#add(at, item, wire[i]));
+      for (let i = 0; i < items.length; i++) this.#add(at, items[i], json(i));
     } else {
       // Absent or null: create the whole array in one operation.
-      this.#add(pointer(path), [...items], [...wire]);
+      let array = "";
+      for (let i = 0; i < items.length; i++) array += i === 0 ? json(i) : `,${json(i)}`;
+      this.#add(pointer(path), [...items], `[${array}]`);
     }
   }
 
@@ -62,16 +61,12 @@ export class PatchBuilder {
 
   /** The operations as JSON text: the bytes of JSON.stringify(operations). */
   json(): string {
-    return spliceJson(this.#wire, this.#rendered) ?? JSON.stringify(this.operations);
+    return `[${this.#json}]`;
   }
 
-  #add(path: string, value: unknown, wire: unknown = value): void {
+  #add(path: string, value: unknown, json: string = JSON.stringify(value)): void {
     this.operations.push({ op: "add", path, value });
-    this.#wire.push({ op: "add", path, value: wire });
-  }
-
-  #placeholder(json: string): string {
-    this.#rendered.push(json);
-    return HOLE;
+    // The key order of the object above, so the text is JSON.stringify's.
+    this.#json += `${this.operations.length === 1 ? "" : ","}{"op":"add","path":${JSON.stringify(path)},"value":${json}}`;
   }
 }
