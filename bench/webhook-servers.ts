@@ -7,6 +7,7 @@ import { readFile } from "node:fs/promises";
 import Fastify from "fastify";
 import { pino } from "pino";
 import { webhookLogDestination } from "../webhook/log-destination.js";
+import { componentCosts } from "./webhook-components.js";
 import { BODY_LIMIT_BYTES, KEEP_ALIVE_TIMEOUT_MS, createWebhookServer } from "../webhook/server.js";
 
 const [certFile = "", keyFile = "", settingsFile = "", fixedReplyFile = ""] = process.argv.slice(2);
@@ -29,5 +30,8 @@ const barePort = (bare.server.address() as { port: number }).port;
 process.send?.({ ours, bare: barePort });
 process.on("message", (msg) => {
   if (msg === "cpu") process.send?.({ cpu: process.cpuUsage() });
+  if (typeof msg === "object" && msg !== null && "components" in msg) {
+    process.send?.({ costs: componentCosts((msg as { components: [string, string] }).components, webhook.settings(), logger, webhook.metrics) });
+  }
   if (msg === "stop") void Promise.all([webhook.close(), bare.close()]).then(() => process.exit(0));
 });

@@ -10,6 +10,8 @@
  * client's CPU per request (were it near the server's, the client would be what limits the bare server).
  * The server process runs bundled by esbuild as `npm run build` bundles it: the code that ships, not
  * tsx's transform of the sources (which wraps every function it creates in a naming call).
+ * Then each piece of our per-review work is timed in the server process (bench/webhook-components.ts),
+ * to say where the CPU beyond the bare server's goes.
  * Knobs: BENCH_CONCURRENCY, BENCH_SECONDS, BENCH_ROUNDS, BENCH_LATENCY_SECONDS, BENCH_LOG_LEVEL (server),
  * BENCH_PROF=<dir> (CPU-profile the server process).
  */
@@ -239,6 +241,12 @@ async function main(): Promise<void> {
       `latency at ${RATE} req/s (${ourLat.rate.toFixed(0)} achieved), ${LATENCY_WINDOWS} alternating windows of ${LATENCY_SECONDS / LATENCY_WINDOWS}s, median window: ` +
         `bare ${fmt(bareLat)}; webhook ${fmt(ourLat)} (p99 per window, ms: bare ${p99s(bareWindows)}; webhook ${p99s(ourWindows)})`,
     );
+    // Where our extra CPU per request goes: each piece timed in the server process, no HTTP.
+    const costs = await new Promise<[string, number][]>((resolve) => {
+      proc.once("message", (m) => resolve((m as { costs: [string, number][] }).costs));
+      proc.send({ components: parts });
+    });
+    console.log(`in-process µs per review (bundled, median of 5 rounds): ${costs.map(([name, us]) => `${name} ${us.toFixed(1)}`).join("; ")}`);
     console.log(`targets: ratio >= 0.85 (${ratio >= 0.85 ? "met" : "MISSED"}), p99 <= 5 ms (${ourLat.p99 <= 5 ? "met" : "MISSED"})`);
     console.log(`RESULT webhook_ratio=${ratio.toFixed(3)} p99_ms=${ourLat.p99.toFixed(2)}`);
   } finally {
