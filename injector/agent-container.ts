@@ -3,7 +3,7 @@
  * for is set at container level, so the result passes whatever the pod-level context says, and the
  * pod-level context is never touched (that would change the app).
  */
-import { AGENT_CONFIG_ENV, AGENT_NODE_OPTIONS, POD_NAMESPACE_ENV, POD_NAME_ENV, POD_UID_ENV } from "../agent/config.js";
+import { AGENT_CONFIG_ENV, AGENT_NODE_OPTIONS, ENDPOINT_TOKEN_ENV, POD_NAMESPACE_ENV, POD_NAME_ENV, POD_UID_ENV } from "../agent/config.js";
 import type { Mode } from "./annotations.js";
 import { AGENT_TOKEN_DIR, TOKEN_FILE_NAME } from "./agent-config.js";
 import { jsonTemplate } from "./json-template.js";
@@ -30,10 +30,12 @@ export interface AgentContainerInput {
   configJson: string;
   runAsUser: number;
   maskApiToken: boolean;
+  /** The pod's endpoint token (settings injection.endpointTokenEnv), for ENDPOINT_TOKEN_ENV. */
+  endpointToken?: string;
 }
 
 /** A new object every time: whoever applies the patch may change what it inserted. */
-export function agentContainer({ settings, mode, configJson, runAsUser, maskApiToken }: AgentContainerInput): Record<string, unknown> {
+export function agentContainer({ settings, mode, configJson, runAsUser, maskApiToken, endpointToken }: AgentContainerInput): Record<string, unknown> {
   const { agent } = settings;
   const { requests, limits } = agent.resources;
   const fieldEnv = (name: string, fieldPath: string) => ({ name, valueFrom: { fieldRef: { apiVersion: "v1", fieldPath } } });
@@ -48,6 +50,7 @@ export function agentContainer({ settings, mode, configJson, runAsUser, maskApiT
       fieldEnv(POD_NAMESPACE_ENV, "metadata.namespace"),
       fieldEnv(POD_UID_ENV, "metadata.uid"),
       { name: "NODE_OPTIONS", value: AGENT_NODE_OPTIONS },
+      ...(endpointToken !== undefined ? [{ name: ENDPOINT_TOKEN_ENV, value: endpointToken }] : []),
     ],
     ports: [{ name: HEALTH_PORT_NAME, containerPort: agent.healthPort, protocol: "TCP" }],
     resources: { requests: { ...requests }, limits: { ...limits } },
@@ -87,13 +90,18 @@ export function agentContainer({ settings, mode, configJson, runAsUser, maskApiT
   return container;
 }
 
-const containerTemplate = perSettings((settings, mode: Mode, runAsUser: number, maskApiToken: boolean) =>
-  jsonTemplate((configJson) => agentContainer({ settings, mode, runAsUser, maskApiToken, configJson })),
+// Two holes when the pod gets an endpoint token: it differs per pod like the configuration.
+const containerTemplate = perSettings((settings, mode: Mode, runAsUser: number, maskApiToken: boolean, withToken: boolean) =>
+  withToken
+    ? jsonTemplate((configJson, endpointToken) => agentContainer({ settings, mode, runAsUser, maskApiToken, configJson, ...(endpointToken !== undefined && { endpointToken }) }), 2)
+    : jsonTemplate((configJson) => agentContainer({ settings, mode, runAsUser, maskApiToken, configJson })),
 );
 
-/** JSON.stringify(agentContainer(input)): only the configuration differs from pod to pod. */
-export function agentContainerJson({ settings, mode, runAsUser, maskApiToken, configJson }: AgentContainerInput): string {
-  return containerTemplate(settings, mode, runAsUser, maskApiToken)(configJson);
+/** JSON.stringify(agentContainer(input)): only the configuration (and the endpoint token) differ from pod to pod. */
+export function agentContainerJson({ settings, mode, runAsUser, maskApiToken, configJson, endpointToken }: AgentContainerInput): string {
+  return endpointToken === undefined
+    ? containerTemplate(settings, mode, runAsUser, maskApiToken, false)(configJson)
+    : containerTemplate(settings, mode, runAsUser, maskApiToken, true)(configJson, endpointToken);
 }
 
 /** JSON.stringify of each of agentVolumes(settings, maskApiToken): the same for every pod. */

@@ -6,16 +6,29 @@
  */
 
 /** Control characters no settings value or pod field will hold (and jsonTemplate checks it anyway). */
-const HOLE = "\u0000avi:hole\u0000";
-const HOLE_JSON = JSON.stringify(HOLE);
+const hole = (i: number): string => `\u0000avi:hole${i}\u0000`;
 
-export type JsonTemplate = (value: string) => string;
+export type JsonTemplate = (...values: string[]) => string;
 
-/** JSON.stringify(build(s)) for any string s, from one rendering of build(HOLE). */
-export function jsonTemplate(build: (value: string) => unknown): JsonTemplate {
-  const parts = JSON.stringify(build(HOLE)).split(HOLE_JSON);
-  // Not there exactly once (a build that drops it, or a value that happens to hold it): render in full.
-  if (parts.length !== 2) return (value) => JSON.stringify(build(value));
-  const [head = "", tail = ""] = parts;
-  return (value) => `${head}${JSON.stringify(value)}${tail}`;
+/**
+ * JSON.stringify(build(...values)) for any `count` strings, from one rendering of build with
+ * placeholders: the text between them is kept, each value's JSON goes between.
+ */
+export function jsonTemplate(build: (...values: string[]) => unknown, count = 1): JsonTemplate {
+  const holes = Array.from({ length: count }, (_, i) => hole(i));
+  const parts: string[] = [];
+  let rest = JSON.stringify(build(...holes));
+  for (const h of holes) {
+    const split = rest.split(JSON.stringify(h));
+    // Not there exactly once, in order (a build that drops one, or a value that holds one): render in full.
+    if (split.length !== 2) return (...values) => JSON.stringify(build(...values));
+    parts.push(split[0] ?? "");
+    rest = split[1] ?? "";
+  }
+  parts.push(rest);
+  return (...values) => {
+    let json = parts[0] ?? "";
+    for (let i = 0; i < count; i++) json += `${JSON.stringify(values[i])}${parts[i + 1] ?? ""}`;
+    return json;
+  };
 }

@@ -59,6 +59,7 @@ export function planInjection(
   settings: Settings,
   status: Record<string, string>,
   namespaceLabels?: Readonly<Record<string, string>>,
+  endpointToken?: string,
 ): InjectionPlan {
   const serviceAccount = serviceAccountOf(pod);
   const mode = annotations.mode ?? settings.injection.defaultMode;
@@ -75,6 +76,8 @@ export function planInjection(
   // automountServiceAccountToken may also be off on the ServiceAccount, which the webhook cannot see;
   // the mask is then merely redundant.
   const maskApiToken = pod.spec.automountServiceAccountToken !== false;
+  // Init mode has no endpoint, hence no token.
+  const inlineToken = settings.injection.endpointTokenEnv && mode === "sidecar" ? requireToken(endpointToken) : undefined;
 
   const agentConfig = buildAgentConfig(settings, {
     mode,
@@ -99,12 +102,20 @@ export function planInjection(
       defaultCredential: defaultSpec,
       airflowConnections: annotations.airflowConnections,
       airflowMajor: airflowMajor(pod, container),
+      ...(inlineToken !== undefined && { endpointToken: inlineToken }),
     });
     warnings.push(...result.warnings);
     return { index, name: container.name, env: result.env, mount: { name: CREDENTIALS_VOLUME, mountPath, readOnly: true as const } };
   });
 
-  const container: AgentContainerInput = { settings, mode, configJson: JSON.stringify(agentConfig), runAsUser, maskApiToken };
+  const container: AgentContainerInput = {
+    settings,
+    mode,
+    configJson: JSON.stringify(agentConfig),
+    runAsUser,
+    maskApiToken,
+    ...(inlineToken !== undefined && { endpointToken: inlineToken }),
+  };
   return {
     mode,
     namespace,
@@ -121,6 +132,14 @@ export function planInjection(
     annotations: { ...istio.annotations, ...status },
     warnings,
   };
+}
+
+/** The caller's job (the webhook, `avi inject`): the injector has no randomness of its own. */
+function requireToken(token: string | undefined): string {
+  if (token === undefined || token === "") {
+    throw new Error("settings injection.endpointTokenEnv is on, but no endpoint token was supplied to the injector (a bug in the caller)");
+  }
+  return token;
 }
 
 /** Pod shapes the agent cannot work in, refused up front rather than failing at run time. */

@@ -100,6 +100,13 @@ const injectionSchema = z.strictObject({
   /** Pods in these namespaces are never injected (vault-k8s refuses kube-system and kube-public too). */
   deniedNamespaces: z.array(z.string().min(1)).default(["kube-system", "kube-public"]),
   istio: istioSchema.default({ classicSidecar: "auto", strategy: "auto", proxyUID: 1337 }),
+  /**
+   * Also put the endpoint token inline into the app containers' env (AWS_CONTAINER_AUTHORIZATION_TOKEN),
+   * for SDKs that do not read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE (botocore < 1.32). The webhook
+   * then makes a random token per pod; it is visible in the pod spec (docs/settings.md says why that is
+   * acceptable as an opt-in).
+   */
+  endpointTokenEnv: z.boolean().default(false),
 });
 
 // agent/config.ts is zod/mini (lean for the agent); its fields compose into classic schemas as they are.
@@ -120,6 +127,7 @@ export const settingsSchema = z.strictObject({
     defaultMode: "sidecar",
     deniedNamespaces: ["kube-system", "kube-public"],
     istio: { classicSidecar: "auto", strategy: "auto", proxyUID: 1337 },
+    endpointTokenEnv: false,
   }),
   profiles: z
     .record(

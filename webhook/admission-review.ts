@@ -64,6 +64,8 @@ export function reviewPod(
   request: AdmissionRequest,
   settings: Settings,
   namespaceLabels?: Readonly<Record<string, string>>,
+  /** A fresh token, when settings.injection.endpointTokenEnv is on (see admit). */
+  endpointToken?: string,
 ): { response: AdmissionResponse; result: ReviewResult } {
   const uid = request.uid;
   const isPod = request.kind.group === "" && request.kind.kind === "Pod" && request.resource.resource === "pods";
@@ -79,7 +81,13 @@ export function reviewPod(
   }
   let decision: Decision;
   try {
-    decision = admit({ object: request.object, namespace, settings, ...(namespaceLabels !== undefined && { namespaceLabels }) });
+    decision = admit({
+      object: request.object,
+      namespace,
+      settings,
+      ...(namespaceLabels !== undefined && { namespaceLabels }),
+      ...(endpointToken !== undefined && { endpointToken }),
+    });
   } catch (err) {
     return failedReview(request, err);
   }

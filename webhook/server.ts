@@ -7,6 +7,7 @@ import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Server } from "node:https";
 import type { Logger } from "pino";
+import { newEndpointToken } from "../agent/endpoint-token.js";
 import { ANNOTATION } from "../injector/annotations.js";
 import { parseSettingsText, type Settings } from "../injector/settings.js";
 import { failedReview, parseAdmissionReview, reviewPod, serializeReview, type AdmissionRequest, type ReviewResult } from "./admission-review.js";
@@ -154,7 +155,9 @@ export async function createWebhookServer(options: WebhookServerOptions): Promis
 
   function decide(request: AdmissionRequest, labels: Readonly<Record<string, string>> | undefined): Review {
     try {
-      return reviewPod(request, currentSettings(), labels);
+      const settings = currentSettings();
+      // Per review, never cached: each pod gets its own token (and none is made when the option is off).
+      return reviewPod(request, settings, labels, settings.injection.endpointTokenEnv ? newEndpointToken() : undefined);
     } catch (err) {
       return failedReview(request, err);
     }

@@ -11,7 +11,7 @@ import { parseSettings } from "../../injector/settings.js";
 import { af2WorkerPod, af3WorkerPod, annotate, istioBarePod, kpoPodWithXcomSidecar } from "../support/fixtures.js";
 import { TEST_SETTINGS } from "../support/webhook-env.js";
 
-const tricky = ['{"a":"b"}', "plain", "", 'quote " backslash \\ slash /', "ünïcödé ✓ 🚀", "\u0000\u001f\u2028\u2029", "\u0000avi:hole\u0000"];
+const tricky = ['{"a":"b"}', "plain", "", 'quote " backslash \\ slash /', "ünïcödé ✓ 🚀", "\u0000\u001f\u2028\u2029", "\u0000avi:hole0\u0000", "\u0000avi:hole1\u0000"];
 
 describe("jsonTemplate", () => {
   it("gives JSON.stringify's bytes for any string", () => {
@@ -23,7 +23,7 @@ describe("jsonTemplate", () => {
   it("renders in full when the placeholder is not there exactly once", () => {
     const dropped = (value: string) => ({ length: value.length });
     const twice = (value: string) => [value, value];
-    const fromSettings = (value: string) => ({ image: "\u0000avi:hole\u0000", value });
+    const fromSettings = (value: string) => ({ image: "\u0000avi:hole0\u0000", value });
     for (const build of [dropped, twice, fromSettings]) {
       const fill = jsonTemplate(build);
       for (const value of tricky) expect(fill(value)).toBe(JSON.stringify(build(value)));
