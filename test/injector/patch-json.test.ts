@@ -20,6 +20,14 @@ describe("jsonTemplate", () => {
     for (const value of tricky) expect(fill(value)).toBe(JSON.stringify(build(value)));
   });
 
+  it("fills two holes (configuration and endpoint token) with JSON.stringify's bytes", () => {
+    const build = (config: string, token: string) => ({ env: [{ name: "C", value: config }, { name: "T", value: token }] });
+    const fill = jsonTemplate(build, 2);
+    for (const config of tricky) for (const token of tricky) expect(fill(config, token)).toBe(JSON.stringify(build(config, token)));
+    const swapped = jsonTemplate((config: string, token: string) => [token, config], 2);
+    expect(swapped("a", "b")).toBe('["b","a"]');
+  });
+
   it("renders in full when the placeholder is not there exactly once", () => {
     const dropped = (value: string) => ({ length: value.length });
     const twice = (value: string) => [value, value];
@@ -43,6 +51,8 @@ describe("the agent container's JSON", () => {
     for (const configJson of tricky) {
       const input: AgentContainerInput = { settings, mode, runAsUser, maskApiToken, configJson };
       expect(agentContainerJson(input)).toBe(JSON.stringify(agentContainer(input)));
+      const withToken: AgentContainerInput = { ...input, endpointToken: `token-${configJson}` };
+      expect(agentContainerJson(withToken)).toBe(JSON.stringify(agentContainer(withToken)));
     }
   });
 
