@@ -27,11 +27,22 @@ bare.post("/mutate", (_req, reply) => reply.type("application/json").send(fixedR
 await bare.listen({ host: "127.0.0.1", port: 0 });
 const barePort = (bare.server.address() as { port: number }).port;
 
+// Fastify's default JSON body parser with its default poisoning checks, for bench/webhook-components.ts.
+const defaultJsonParser = bare.getDefaultJsonParser("error", "error");
+const parseBody = (text: string): unknown => {
+  let parsed: unknown;
+  void defaultJsonParser(undefined as never, text, (err, body) => {
+    if (err !== null) throw err;
+    parsed = body;
+  });
+  return parsed;
+};
+
 process.send?.({ ours, bare: barePort });
 process.on("message", (msg) => {
   if (msg === "cpu") process.send?.({ cpu: process.cpuUsage() });
   if (typeof msg === "object" && msg !== null && "components" in msg) {
-    process.send?.({ costs: componentCosts((msg as { components: [string, string] }).components, webhook.settings(), logger, webhook.metrics) });
+    process.send?.({ costs: componentCosts((msg as { components: [string, string] }).components, parseBody, webhook.settings(), logger, webhook.metrics) });
   }
   if (msg === "stop") void Promise.all([webhook.close(), bare.close()]).then(() => process.exit(0));
 });
