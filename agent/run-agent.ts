@@ -90,7 +90,10 @@ export async function startAgent(cfg: AgentConfig, options: AgentOptions = {}): 
   let resolveDone: (code: number) => void = () => undefined;
   const done = new Promise<number>((resolve) => (resolveDone = resolve));
   const servers: RunningServer[] = [];
-  const watch: TokenFileWatch = watchServiceAccountToken(cfg.vault.tokenFile, () => runtime.dispatch({ type: "jwt-changed" }));
+  const watch: TokenFileWatch = watchServiceAccountToken(cfg.vault.tokenFile, () => runtime.dispatch({ type: "jwt-changed" }), {
+    onWatchError: (error) =>
+      logger.warn({ err: error instanceof Error ? error.message : String(error) }, "cannot watch the service-account token's directory (inotify instances exhausted? see fs.inotify.max_user_instances); polling it every 10 s instead"),
+  });
   let cancelDeadline: (() => void) | undefined;
   let exited = false;
   const exit = (code: number): void => {

@@ -5,10 +5,15 @@
  *
  * The kubelet's atomic writer swaps a `..data` symlink in the token's directory, so the directory is
  * watched (depth 0) and every event re-reads and compares the token's hash.
+ *
+ * inotify instances are limited per user on a node (fs.inotify.max_user_instances, 128 by default) and
+ * every agent runs as the same UID, so a watch can fail on a busy node. Then the token is polled
+ * instead — it is read fresh at every login anyway; the watch only shortens a backoff after rotation.
  */
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { dirname } from "node:path";
+import type { EventEmitter } from "node:events";
 import { watch } from "chokidar";
 
 export async function readServiceAccountToken(path: string): Promise<string> {
@@ -23,8 +28,24 @@ export interface TokenFileWatch {
   close(): Promise<void>;
 }
 
-export function watchServiceAccountToken(path: string, onChange: () => void): TokenFileWatch {
+/** The part of chokidar's FSWatcher used here (tests give a fake that fails). */
+export interface DirectoryWatcher extends EventEmitter {
+  close(): Promise<void>;
+}
+
+export interface TokenWatchOptions {
+  /** Called once when the directory watch fails and polling takes over. */
+  onWatchError?: (error: unknown) => void;
+  pollMs?: number;
+  watchDirectory?: (dir: string) => DirectoryWatcher;
+}
+
+const chokidarDirectory = (dir: string): DirectoryWatcher => watch(dir, { depth: 0, ignoreInitial: true, persistent: false });
+
+export function watchServiceAccountToken(path: string, onChange: () => void, options: TokenWatchOptions = {}): TokenFileWatch {
+  const { onWatchError, pollMs = 10_000, watchDirectory = chokidarDirectory } = options;
   let last: string | undefined;
+  let poll: NodeJS.Timeout | undefined;
   const digest = async (): Promise<string | undefined> => {
     try {
       return createHash("sha256").update(await readFile(path)).digest("hex");
@@ -35,7 +56,7 @@ export function watchServiceAccountToken(path: string, onChange: () => void): To
   const initial = digest().then((d) => {
     last ??= d;
   });
-  const watcher = watch(dirname(path), { depth: 0, ignoreInitial: true, persistent: false });
+  const watcher = watchDirectory(dirname(path));
   const check = (): void => {
     void digest().then((d) => {
       if (d !== undefined && d !== last) {
@@ -45,8 +66,21 @@ export function watchServiceAccountToken(path: string, onChange: () => void): To
     });
   };
   watcher.on("all", check);
-  watcher.on("error", () => undefined);
-  const attached = new Promise<void>((resolve) => watcher.once("ready", () => resolve()));
+  const attached = new Promise<void>((resolve) => {
+    watcher.once("ready", () => resolve());
+    watcher.on("error", (error: unknown) => {
+      resolve();
+      if (poll !== undefined) return;
+      onWatchError?.(error);
+      poll = setInterval(check, pollMs).unref();
+    });
+  });
   const ready = Promise.all([attached, initial]).then(() => undefined);
-  return { ready, close: () => watcher.close() };
+  return {
+    ready,
+    close: () => {
+      clearInterval(poll);
+      return watcher.close();
+    },
+  };
 }

@@ -6,9 +6,10 @@
 import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { EventEmitter } from "node:events";
 import { afterEach, describe, expect, it } from "vitest";
 import { auditHeaders, auditLogFields, headerSafe } from "../../agent/audit-context.js";
-import { readServiceAccountToken, watchServiceAccountToken, type TokenFileWatch } from "../../agent/sa-token-file.js";
+import { readServiceAccountToken, watchServiceAccountToken, type DirectoryWatcher, type TokenFileWatch } from "../../agent/sa-token-file.js";
 
 describe("audit context", () => {
   const context = { namespace: "airflow", serviceAccount: "worker", dagId: "etl", taskId: "load", runId: "manual__2024-05-01T10:00:00+00:00", tryNumber: "2", mapIndex: "3" };
@@ -74,5 +75,28 @@ describe("service-account token file", () => {
     project(root, 2, "eyJ.second.sig");
     await changed;
     expect(await readServiceAccountToken(join(root, "token"))).toBe("eyJ.second.sig");
+  });
+
+  it("polls the token when the directory cannot be watched (inotify exhausted), and says so once", async () => {
+    dir = mkdtempSync(join(tmpdir(), "avi-sa-"));
+    const root = dir;
+    project(root, 1, "eyJ.first.sig");
+    symlinkSync("..data/token", join(root, "token"));
+    const failing = Object.assign(new EventEmitter(), { close: () => Promise.resolve() }) satisfies DirectoryWatcher;
+    const errors: unknown[] = [];
+    let notify: () => void = () => undefined;
+    const changed = new Promise<void>((resolve) => (notify = resolve));
+    watch = watchServiceAccountToken(join(root, "token"), () => notify(), {
+      watchDirectory: () => failing,
+      onWatchError: (e) => errors.push(e),
+      pollMs: 20,
+    });
+    const emfile = Object.assign(new Error("EMFILE: too many open files, watch"), { code: "EMFILE" });
+    failing.emit("error", emfile);
+    failing.emit("error", emfile);
+    await watch.ready;
+    project(root, 2, "eyJ.second.sig");
+    await changed;
+    expect(errors).toEqual([emfile]);
   });
 });
