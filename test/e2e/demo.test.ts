@@ -91,7 +91,8 @@ describe("avi demo (built)", () => {
     const n = numbers(run.stdout);
     expect(n.rotations).toBeGreaterThanOrEqual(2);
     expect(n.failures).toBe(0);
-    expect(run.stdout).toMatch(/the webhook answered a JSONPatch of \d+ operations/);
+    expect(run.stdout).toMatch(/mode sidecar: avi-agent runs as a native sidecar/);
+    expect(run.stdout).toMatch(/the webhook answered a JSONPatch of \d+ operations:\n {6}add \/spec\/volumes\/-/);
     expect(run.stdout).toMatch(/pod Succeeded; avi-agent exited 0/);
     expect(run.stdout).toMatch(/the agent revoked its leases and its Vault token at exit/);
     if (ceph) {
