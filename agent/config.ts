@@ -18,6 +18,11 @@ export const POD_NAME_ENV = "AVI_POD_NAME";
 export const POD_NAMESPACE_ENV = "AVI_POD_NAMESPACE";
 export const POD_UID_ENV = "AVI_POD_UID";
 /**
+ * The loopback endpoint's token, when the injector makes it (settings `injection.endpointTokenEnv`);
+ * a separate env var because AVI_AGENT_CONFIG carries no secrets. See agent/endpoint-token.ts.
+ */
+export const ENDPOINT_TOKEN_ENV = "AVI_ENDPOINT_TOKEN";
+/**
  * `NODE_OPTIONS` for the agent container. The agent does little CPU work; without V8's JIT it keeps
  * ~2.5 MiB less private memory and ~6 MiB less RSS after many rotations, for ~14 ms more start time
  * (`npm run bench:agent`). It uses no WebAssembly, which --jitless disables (V8 says so once on stderr).

@@ -3,12 +3,12 @@
  * loopback endpoint and health server (sidecar mode), SA-token watch; and the bounded shutdown.
  * Everything time- or Vault-related can be injected (tests, benchmarks).
  */
-import { randomBytes } from "node:crypto";
 import type { Logger } from "pino";
 import { AgentRuntime } from "./agent-runtime.js";
 import { auditHeaders, auditLogFields, type PodIdentity } from "./audit-context.js";
 import { systemTime, type Clock, type Timers } from "./clock.js";
 import { OUTPUT_FILES, type AgentConfig } from "./config.js";
+import { newEndpointToken } from "./endpoint-token.js";
 import { startEndpointServer, type EndpointAnswer, type RunningServer } from "./endpoint-server.js";
 import { fingerprint } from "./fingerprint.js";
 import { startHealthServer } from "./health-server.js";
@@ -31,6 +31,8 @@ export interface AgentOptions {
   readonly vault?: VaultApi;
   /** Replaces the transport's sleep between retries (tests on fake time). */
   readonly retrySleep?: (ms: number) => Promise<void>;
+  /** The endpoint token the injector made (AVI_ENDPOINT_TOKEN, validated); otherwise the agent makes one. */
+  readonly endpointToken?: string;
 }
 
 export interface RunningAgent {
@@ -69,7 +71,8 @@ export async function startAgent(cfg: AgentConfig, options: AgentOptions = {}): 
   const machine = new Lifecycle({ credentials: cfg.credentials, mode: cfg.mode, revokeOnExit: cfg.revokeOnExit, random, fingerprint });
   const output = new OutputDirectory(cfg.outputDir, cfg.fileMode);
   // Random per agent start; consumers re-read the file on every request, so a restart is harmless.
-  const endpointToken = randomBytes(32).toString("base64url");
+  // One the injector made is also in the app containers' env: served and written to the file alike.
+  const endpointToken = options.endpointToken ?? newEndpointToken();
 
   /** Bound ports, once the servers listen (status.json shows them). */
   let endpointPort: number | undefined;

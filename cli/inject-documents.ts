@@ -5,6 +5,7 @@
  */
 import jsonpatch from "fast-json-patch";
 import { parseAllDocuments } from "yaml";
+import { newEndpointToken } from "../agent/endpoint-token.js";
 import { admit, type Decision } from "../injector/admit.js";
 import type { Settings } from "../injector/settings.js";
 
@@ -63,7 +64,8 @@ export function injectDocument(document: unknown, settings: Settings, namespaceO
   if (!isObject(template)) return { ref, document, note: `${kind} has no ${path.join(".")}; passed through` };
 
   const namespace = namespaceOverride ?? (typeof metadata["namespace"] === "string" && metadata["namespace"] !== "" ? metadata["namespace"] : "default");
-  const decision = admit({ object: template, namespace, settings });
+  // A workload's template is injected once here, so all its pods share the token (docs/settings.md).
+  const decision = admit({ object: template, namespace, settings, ...(settings.injection.endpointTokenEnv && { endpointToken: newEndpointToken() }) });
   if (decision.kind !== "inject") return { ref, document, decision };
   const patched = jsonpatch.applyPatch(structuredClone(template), decision.patch, true, false).newDocument;
   return { ref, document: replaceAt(document, path, patched), decision };

@@ -23,16 +23,29 @@ export interface AdmissionInput {
    * webhook/namespace-labels.ts). Only Istio's namespace-level injection depends on them.
    */
   namespaceLabels?: Readonly<Record<string, string>>;
+  /**
+   * A fresh random endpoint token for this pod (agent/endpoint-token.ts newEndpointToken), required
+   * when settings.injection.endpointTokenEnv is on and ignored otherwise: the injector makes no
+   * randomness of its own.
+   */
+  endpointToken?: string;
 }
 
 export type Decision =
   | { kind: "skip"; reason: string; warnings: string[] }
   | { kind: "deny"; code: 400 | 403; message: string; warnings: string[] }
-  | { kind: "inject"; plan: InjectionPlan; patch: PatchOperation[]; warnings: string[] };
+  | {
+      kind: "inject";
+      plan: InjectionPlan;
+      patch: PatchOperation[];
+      /** The patch as JSON text, the bytes of JSON.stringify(patch): what the webhook encodes. */
+      patchJson: string;
+      warnings: string[];
+    };
 
 const MIRROR_POD = "kubernetes.io/config.mirror";
 
-export function admit({ object, namespace, settings, namespaceLabels }: AdmissionInput): Decision {
+export function admit({ object, namespace, settings, namespaceLabels, endpointToken }: AdmissionInput): Decision {
   const read = readPod(object);
   if ("error" in read) return { kind: "deny", code: 400, message: read.error, warnings: [] };
   const { pod } = read;
@@ -67,8 +80,9 @@ export function admit({ object, namespace, settings, namespaceLabels }: Admissio
   const parsed = parseAnnotations(annotations);
   if ("errors" in parsed) return { kind: "deny", code: 400, message: parsed.errors.join("; "), warnings: [] };
   try {
-    const plan = planInjection(pod, parsed, namespace, settings, { [ANNOTATION.status]: STATUS_INJECTED }, namespaceLabels);
-    return { kind: "inject", plan, patch: buildPatch(pod, plan), warnings: dedupe(plan.warnings) };
+    const plan = planInjection(pod, parsed, namespace, settings, { [ANNOTATION.status]: STATUS_INJECTED }, namespaceLabels, endpointToken);
+    const patch = buildPatch(pod, plan);
+    return { kind: "inject", plan, patch: patch.operations, patchJson: patch.json, warnings: dedupe(plan.warnings) };
   } catch (err) {
     if (err instanceof Denial) return { kind: "deny", code: err.code, message: err.message, warnings: [] };
     throw err;

@@ -3,16 +3,11 @@
  * for is set at container level, so the result passes whatever the pod-level context says, and the
  * pod-level context is never touched (that would change the app).
  */
-import {
-  AGENT_CONFIG_ENV,
-  AGENT_NODE_OPTIONS,
-  POD_NAMESPACE_ENV,
-  POD_NAME_ENV,
-  POD_UID_ENV,
-  type AgentConfigInput,
-} from "../agent/config.js";
+import { AGENT_CONFIG_ENV, AGENT_NODE_OPTIONS, ENDPOINT_TOKEN_ENV, POD_NAMESPACE_ENV, POD_NAME_ENV, POD_UID_ENV } from "../agent/config.js";
 import type { Mode } from "./annotations.js";
 import { AGENT_TOKEN_DIR, TOKEN_FILE_NAME } from "./agent-config.js";
+import { jsonTemplate } from "./json-template.js";
+import { perSettings } from "./settings-memo.js";
 import { KUBERNETES_SA_DIR, type Settings } from "./settings.js";
 
 export const AGENT_CONTAINER = "avi-agent";
@@ -31,13 +26,18 @@ export const CREDENTIALS_SIZE_LIMIT = "1Mi";
 export interface AgentContainerInput {
   settings: Settings;
   mode: Mode;
-  config: AgentConfigInput;
+  /** The agent configuration as JSON text (the AVI_AGENT_CONFIG value). */
+  configJson: string;
   runAsUser: number;
   maskApiToken: boolean;
+  /** The pod's endpoint token (settings injection.endpointTokenEnv), for ENDPOINT_TOKEN_ENV. */
+  endpointToken?: string;
 }
 
-export function agentContainer({ settings, mode, config, runAsUser, maskApiToken }: AgentContainerInput): Record<string, unknown> {
+/** A new object every time: whoever applies the patch may change what it inserted. */
+export function agentContainer({ settings, mode, configJson, runAsUser, maskApiToken, endpointToken }: AgentContainerInput): Record<string, unknown> {
   const { agent } = settings;
+  const { requests, limits } = agent.resources;
   const fieldEnv = (name: string, fieldPath: string) => ({ name, valueFrom: { fieldRef: { apiVersion: "v1", fieldPath } } });
   const container: Record<string, unknown> = {
     name: AGENT_CONTAINER,
@@ -45,14 +45,15 @@ export function agentContainer({ settings, mode, config, runAsUser, maskApiToken
     ...(agent.imagePullPolicy !== undefined && { imagePullPolicy: agent.imagePullPolicy }),
     args: ["agent"],
     env: [
-      { name: AGENT_CONFIG_ENV, value: JSON.stringify(config) },
+      { name: AGENT_CONFIG_ENV, value: configJson },
       fieldEnv(POD_NAME_ENV, "metadata.name"),
       fieldEnv(POD_NAMESPACE_ENV, "metadata.namespace"),
       fieldEnv(POD_UID_ENV, "metadata.uid"),
       { name: "NODE_OPTIONS", value: AGENT_NODE_OPTIONS },
+      ...(endpointToken !== undefined ? [{ name: ENDPOINT_TOKEN_ENV, value: endpointToken }] : []),
     ],
     ports: [{ name: HEALTH_PORT_NAME, containerPort: agent.healthPort, protocol: "TCP" }],
-    resources: agent.resources,
+    resources: { requests: { ...requests }, limits: { ...limits } },
     securityContext: {
       runAsNonRoot: true,
       runAsUser,
@@ -88,6 +89,25 @@ export function agentContainer({ settings, mode, config, runAsUser, maskApiToken
   }
   return container;
 }
+
+// Two holes when the pod gets an endpoint token: it differs per pod like the configuration.
+const containerTemplate = perSettings((settings, mode: Mode, runAsUser: number, maskApiToken: boolean, withToken: boolean) =>
+  withToken
+    ? jsonTemplate((configJson, endpointToken) => agentContainer({ settings, mode, runAsUser, maskApiToken, configJson, ...(endpointToken !== undefined && { endpointToken }) }), 2)
+    : jsonTemplate((configJson) => agentContainer({ settings, mode, runAsUser, maskApiToken, configJson })),
+);
+
+/** JSON.stringify(agentContainer(input)): only the configuration (and the endpoint token) differ from pod to pod. */
+export function agentContainerJson({ settings, mode, runAsUser, maskApiToken, configJson, endpointToken }: AgentContainerInput): string {
+  return endpointToken === undefined
+    ? containerTemplate(settings, mode, runAsUser, maskApiToken, false)(configJson)
+    : containerTemplate(settings, mode, runAsUser, maskApiToken, true)(configJson, endpointToken);
+}
+
+/** JSON.stringify of each of agentVolumes(settings, maskApiToken): the same for every pod. */
+export const agentVolumesJson: (settings: Settings, maskApiToken: boolean) => readonly string[] = perSettings((settings, maskApiToken: boolean) =>
+  agentVolumes(settings, maskApiToken).map((volume) => JSON.stringify(volume)),
+);
 
 export function agentVolumes(settings: Settings, maskApiToken: boolean): Record<string, unknown>[] {
   return [

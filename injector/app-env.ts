@@ -20,6 +20,8 @@ export interface AppEnvContext {
   defaultCredential: CredentialSpec;
   airflowConnections: boolean;
   airflowMajor: 2 | 3 | undefined;
+  /** The pod's endpoint token, to set inline (settings injection.endpointTokenEnv); absent: the file only. */
+  endpointToken?: string;
 }
 
 export const LOCAL_FILESYSTEM_BACKEND = "airflow.secrets.local_filesystem.LocalFilesystemBackend";
@@ -50,6 +52,8 @@ export function appEnv(container: ContainerView, ctx: AppEnvContext): { env: Env
     } else {
       add("AWS_CONTAINER_CREDENTIALS_FULL_URI", `http://127.0.0.1:${ctx.endpointPort}${credentialEndpointPath(ctx.defaultCredential.name)}`);
       add("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", `${ctx.mountPath}/${OUTPUT_FILES.endpointToken}`);
+      // For SDKs that ignore the file (botocore < 1.32); newer ones read the file first.
+      if (ctx.endpointToken !== undefined) add("AWS_CONTAINER_AUTHORIZATION_TOKEN", ctx.endpointToken);
     }
   }
 

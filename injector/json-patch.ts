@@ -21,17 +21,30 @@ export function pointer(segments: readonly (string | number)[]): string {
   return path;
 }
 
+/**
+ * Collects the operations and, alongside, their wire form as JSON text (what the webhook sends), one
+ * operation at a time: a value whose JSON is already known — the agent container, from its template —
+ * is written as it is, so it is neither stringified again nor searched for.
+ */
 export class PatchBuilder {
   readonly operations: PatchOperation[] = [];
+  #json = "";
 
-  /** Appends items to the array at `path`; `current` is its value in the original object. */
-  append(path: readonly (string | number)[], current: unknown, items: readonly unknown[]): void {
+  /**
+   * Appends items to the array at `path`; `current` is its value in the original object. `itemsJson`,
+   * when given, holds JSON.stringify of each item, rendered in advance.
+   */
+  append(path: readonly (string | number)[], current: unknown, items: readonly unknown[], itemsJson?: readonly string[]): void {
     if (items.length === 0) return;
+    const json = (i: number): string => itemsJson?.[i] ?? JSON.stringify(items[i]);
     if (Array.isArray(current)) {
-      for (const item of items) this.operations.push({ op: "add", path: `${pointer(path)}/-`, value: item });
+      const at = `${pointer(path)}/-`;
+      for (let i = 0; i < items.length; i++) this.#add(at, items[i], json(i));
     } else {
       // Absent or null: create the whole array in one operation.
-      this.operations.push({ op: "add", path: pointer(path), value: [...items] });
+      let array = "";
+      for (let i = 0; i < items.length; i++) array += i === 0 ? json(i) : `,${json(i)}`;
+      this.#add(pointer(path), [...items], `[${array}]`);
     }
   }
 
@@ -40,9 +53,20 @@ export class PatchBuilder {
     const keys = Object.keys(entries);
     if (keys.length === 0) return;
     if (current !== null && typeof current === "object" && !Array.isArray(current)) {
-      for (const key of keys) this.operations.push({ op: "add", path: pointer([...path, key]), value: entries[key] });
+      for (const key of keys) this.#add(pointer([...path, key]), entries[key]);
     } else {
-      this.operations.push({ op: "add", path: pointer(path), value: { ...entries } });
+      this.#add(pointer(path), { ...entries });
     }
+  }
+
+  /** The operations as JSON text: the bytes of JSON.stringify(operations). */
+  json(): string {
+    return `[${this.#json}]`;
+  }
+
+  #add(path: string, value: unknown, json: string = JSON.stringify(value)): void {
+    this.operations.push({ op: "add", path, value });
+    // The key order of the object above, so the text is JSON.stringify's.
+    this.#json += `${this.operations.length === 1 ? "" : ","}{"op":"add","path":${JSON.stringify(path)},"value":${json}}`;
   }
 }

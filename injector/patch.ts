@@ -7,10 +7,11 @@ import { PatchBuilder, type PatchOperation } from "./json-patch.js";
 import type { InjectionPlan } from "./plan.js";
 import type { PodView } from "./pod.js";
 
-export function buildPatch(pod: PodView, plan: InjectionPlan): PatchOperation[] {
+/** The operations, and the same as JSON text (JSON.stringify(operations), for the wire). */
+export function buildPatch(pod: PodView, plan: InjectionPlan): { operations: PatchOperation[]; json: string } {
   const patch = new PatchBuilder();
-  patch.append(["spec", "volumes"], pod.spec.volumes, plan.volumes);
-  patch.append(["spec", "initContainers"], pod.spec.initContainers, [plan.agentContainer]);
+  patch.append(["spec", "volumes"], pod.spec.volumes, plan.volumes, plan.volumesJson);
+  patch.append(["spec", "initContainers"], pod.spec.initContainers, [plan.agentContainer], [plan.agentContainerJson]);
   const containers = pod.spec.containers ?? [];
   for (const target of plan.targets) {
     const original = containers[target.index];
@@ -18,5 +19,5 @@ export function buildPatch(pod: PodView, plan: InjectionPlan): PatchOperation[] 
     patch.append(["spec", "containers", target.index, "env"], original?.env, target.env);
   }
   patch.setEntries(["metadata", "annotations"], pod.metadata?.annotations, plan.annotations);
-  return patch.operations;
+  return { operations: patch.operations, json: patch.json() };
 }

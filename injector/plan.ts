@@ -4,7 +4,7 @@
  */
 import type { AgentConfigInput, AuditContext, CredentialSpec } from "../agent/config.js";
 import { buildAgentConfig } from "./agent-config.js";
-import { agentContainer, agentVolumes, CREDENTIALS_VOLUME } from "./agent-container.js";
+import { agentContainer, agentContainerJson, agentVolumes, agentVolumesJson, CREDENTIALS_VOLUME, type AgentContainerInput } from "./agent-container.js";
 import { ANNOTATION, type InjectionAnnotations, type Mode } from "./annotations.js";
 import { airflowMajor, appEnv, type EnvVar } from "./app-env.js";
 import { resolveCredentials } from "./credentials.js";
@@ -32,7 +32,11 @@ export interface InjectionPlan {
   fileMode: number;
   agentConfig: AgentConfigInput;
   agentContainer: Record<string, unknown>;
+  /** JSON.stringify(agentContainer), from the settings' template: the container is most of the patch. */
+  agentContainerJson: string;
   volumes: Record<string, unknown>[];
+  /** JSON.stringify of each volume, rendered once per settings. */
+  volumesJson: readonly string[];
   targets: TargetContainer[];
   /** Pod annotations to set (the status annotation, Istio port exclusions). */
   annotations: Record<string, string>;
@@ -55,6 +59,7 @@ export function planInjection(
   settings: Settings,
   status: Record<string, string>,
   namespaceLabels?: Readonly<Record<string, string>>,
+  endpointToken?: string,
 ): InjectionPlan {
   const serviceAccount = serviceAccountOf(pod);
   const mode = annotations.mode ?? settings.injection.defaultMode;
@@ -71,6 +76,8 @@ export function planInjection(
   // automountServiceAccountToken may also be off on the ServiceAccount, which the webhook cannot see;
   // the mask is then merely redundant.
   const maskApiToken = pod.spec.automountServiceAccountToken !== false;
+  // Init mode has no endpoint, hence no token.
+  const inlineToken = settings.injection.endpointTokenEnv && mode === "sidecar" ? requireToken(endpointToken) : undefined;
 
   const agentConfig = buildAgentConfig(settings, {
     mode,
@@ -95,11 +102,20 @@ export function planInjection(
       defaultCredential: defaultSpec,
       airflowConnections: annotations.airflowConnections,
       airflowMajor: airflowMajor(pod, container),
+      ...(inlineToken !== undefined && { endpointToken: inlineToken }),
     });
     warnings.push(...result.warnings);
     return { index, name: container.name, env: result.env, mount: { name: CREDENTIALS_VOLUME, mountPath, readOnly: true as const } };
   });
 
+  const container: AgentContainerInput = {
+    settings,
+    mode,
+    configJson: JSON.stringify(agentConfig),
+    runAsUser,
+    maskApiToken,
+    ...(inlineToken !== undefined && { endpointToken: inlineToken }),
+  };
   return {
     mode,
     namespace,
@@ -108,12 +124,22 @@ export function planInjection(
     defaultCredential,
     fileMode,
     agentConfig,
-    agentContainer: agentContainer({ settings, mode, config: agentConfig, runAsUser, maskApiToken }),
+    agentContainer: agentContainer(container),
+    agentContainerJson: agentContainerJson(container),
     volumes: agentVolumes(settings, maskApiToken),
+    volumesJson: agentVolumesJson(settings, maskApiToken),
     targets: planned,
     annotations: { ...istio.annotations, ...status },
     warnings,
   };
+}
+
+/** The caller's job (the webhook, `avi inject`): the injector has no randomness of its own. */
+function requireToken(token: string | undefined): string {
+  if (token === undefined || token === "") {
+    throw new Error("settings injection.endpointTokenEnv is on, but no endpoint token was supplied to the injector (a bug in the caller)");
+  }
+  return token;
 }
 
 /** Pod shapes the agent cannot work in, refused up front rather than failing at run time. */

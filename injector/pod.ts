@@ -1,76 +1,69 @@
 /**
- * The parts of a Pod (or a workload's pod template) the injector reads. The schema is deliberately
- * loose: unknown fields pass through untouched (the API server owns full validation), and list fields
- * may be absent or `null` (YAML `env:` with nothing under it), which matters for JSONPatch paths.
+ * The parts of a Pod (or a workload's pod template) the injector reads, checked in place (view-schema.ts:
+ * this runs on every pod creation, and the injector only reads the object). Unknown fields pass through
+ * untouched (the API server owns full validation), and list fields may be absent or `null` (YAML `env:`
+ * with nothing under it), which matters for JSONPatch paths.
  */
-import { z } from "zod";
+import { arrayOf, boolean, describeIssue, integer, nonEmptyString, nullish, object, record, string, unknown, type Infer } from "./view-schema.js";
 
-// List entries and string maps are checked in place, not copied: a worker pod carries dozens of env
-// entries and annotations, the injector reads only names, and this runs on every pod creation.
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
-const named = z.custom<{ name: string }>((v) => isRecord(v) && typeof v["name"] === "string", { message: "each entry needs a string name" });
-const volumeMount = z.custom<{ name: string; mountPath: string }>(
-  (v) => isRecord(v) && typeof v["name"] === "string" && typeof v["mountPath"] === "string",
-  { message: "each volume mount needs a string name and mountPath" },
-);
-const stringMap = z.custom<Record<string, unknown>>(isRecord, { message: "must be a map" });
+const named = object({ name: string });
+const volumeMount = object({ name: string, mountPath: string });
 
-const securityContext = z.looseObject({
-  runAsUser: z.number().int().nullish(),
-  runAsGroup: z.number().int().nullish(),
-  runAsNonRoot: z.boolean().nullish(),
-  fsGroup: z.number().int().nullish(),
+const securityContext = object({
+  runAsUser: nullish(integer),
+  runAsGroup: nullish(integer),
+  runAsNonRoot: nullish(boolean),
+  fsGroup: nullish(integer),
 });
 
-const container = z.looseObject({
-  name: z.string().min(1),
-  image: z.string().nullish(),
-  env: z.array(named).nullish(),
-  envFrom: z.array(z.unknown()).nullish(),
-  volumeMounts: z.array(volumeMount).nullish(),
-  securityContext: securityContext.nullish(),
-  restartPolicy: z.string().nullish(),
+const container = object({
+  name: nonEmptyString,
+  image: nullish(string),
+  // Only names are read: the values stay whatever the pod author wrote.
+  env: nullish(arrayOf(named)),
+  envFrom: nullish(arrayOf(unknown)),
+  volumeMounts: nullish(arrayOf(volumeMount)),
+  securityContext: nullish(securityContext),
+  restartPolicy: nullish(string),
 });
 
-export const podSchema = z.looseObject({
-  metadata: z
-    .looseObject({
-      name: z.string().nullish(),
-      generateName: z.string().nullish(),
-      namespace: z.string().nullish(),
+export const podSchema = object({
+  metadata: nullish(
+    object({
+      name: nullish(string),
+      generateName: nullish(string),
+      namespace: nullish(string),
       // Values stay `unknown` here: a YAML file may hold `inject: true` unquoted, and the annotation
       // parser turns that into a precise message instead of a schema error.
-      annotations: stringMap.nullish(),
-      labels: stringMap.nullish(),
-    })
-    .nullish(),
-  spec: z.looseObject({
-    containers: z.array(container).nullish(),
-    initContainers: z.array(container).nullish(),
-    volumes: z.array(named).nullish(),
-    serviceAccountName: z.string().nullish(),
-    serviceAccount: z.string().nullish(),
-    automountServiceAccountToken: z.boolean().nullish(),
-    securityContext: securityContext.nullish(),
-    hostNetwork: z.boolean().nullish(),
-    os: z.looseObject({ name: z.string() }).nullish(),
+      annotations: nullish(record),
+      labels: nullish(record),
+    }),
+  ),
+  spec: object({
+    containers: nullish(arrayOf(container)),
+    initContainers: nullish(arrayOf(container)),
+    volumes: nullish(arrayOf(named)),
+    serviceAccountName: nullish(string),
+    serviceAccount: nullish(string),
+    automountServiceAccountToken: nullish(boolean),
+    securityContext: nullish(securityContext),
+    hostNetwork: nullish(boolean),
+    os: nullish(object({ name: string })),
   }),
 });
 
-export type PodView = z.infer<typeof podSchema>;
-export type ContainerView = z.infer<typeof container>;
-export type EnvVarView = z.infer<typeof named>;
+export type PodView = Infer<typeof podSchema>;
+export type ContainerView = Infer<typeof container>;
+export type EnvVarView = Infer<typeof named>;
 
-/** Parses the object under review; the error names the first offending field. */
+/** Checks the object under review; the error names the first offending field. */
 export function readPod(object: unknown): { pod: PodView } | { error: string } {
-  const result = podSchema.safeParse(object);
-  if (result.success) return { pod: result.data };
-  const issue = result.error.issues[0];
-  const where = issue === undefined || issue.path.length === 0 ? "(root)" : issue.path.join(".");
-  return { error: `the object is not a Pod or pod template: ${where}: ${issue?.message ?? "invalid"}` };
+  const issue = podSchema(object);
+  if (issue === undefined) return { pod: object as PodView };
+  return { error: `the object is not a Pod or pod template: ${describeIssue(issue, "(root)")}` };
 }
 
-export function annotationsOf(pod: PodView): Record<string, unknown> {
+export function annotationsOf(pod: PodView): Readonly<Record<string, unknown>> {
   return pod.metadata?.annotations ?? {};
 }
 

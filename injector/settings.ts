@@ -100,6 +100,13 @@ const injectionSchema = z.strictObject({
   /** Pods in these namespaces are never injected (vault-k8s refuses kube-system and kube-public too). */
   deniedNamespaces: z.array(z.string().min(1)).default(["kube-system", "kube-public"]),
   istio: istioSchema.default({ classicSidecar: "auto", strategy: "auto", proxyUID: 1337 }),
+  /**
+   * Also put the endpoint token inline into the app containers' env (AWS_CONTAINER_AUTHORIZATION_TOKEN),
+   * for SDKs that do not read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE (botocore < 1.32). The webhook
+   * then makes a random token per pod; it is visible in the pod spec (docs/settings.md says why that is
+   * acceptable as an opt-in).
+   */
+  endpointTokenEnv: z.boolean().default(false),
 });
 
 // agent/config.ts is zod/mini (lean for the agent); its fields compose into classic schemas as they are.
@@ -120,6 +127,7 @@ export const settingsSchema = z.strictObject({
     defaultMode: "sidecar",
     deniedNamespaces: ["kube-system", "kube-public"],
     istio: { classicSidecar: "auto", strategy: "auto", proxyUID: 1337 },
+    endpointTokenEnv: false,
   }),
   profiles: z
     .record(
@@ -137,13 +145,17 @@ export class SettingsError extends Error {
   override readonly name = "SettingsError";
 }
 
-/** Validates parsed settings; the error lists every problem as `path: message`. */
+/**
+ * Validates parsed settings; the error lists every problem as `path: message`. The result is frozen:
+ * what the injector derives from settings is memoized per settings object (agent-container.ts), and a
+ * reload replaces the object rather than changing it.
+ */
 export function parseSettings(value: unknown, source = "settings"): Settings {
   const result = settingsSchema.safeParse(value);
   if (result.success) {
     const incompatible = checkAgentConfigCompatible(result.data);
     if (incompatible !== undefined) throw new SettingsError(`${source} produces an agent configuration the agent rejects: ${incompatible}`);
-    return result.data;
+    return deepFreeze(result.data);
   }
   const lines = result.error.issues.map((issue) => {
     const where = issue.path.length > 0 ? issue.path.join(".") : "(top level)";
@@ -156,6 +168,14 @@ export function parseSettings(value: unknown, source = "settings"): Settings {
     return `${where}: ${message}`;
   });
   throw new SettingsError(`${source} is invalid (see docs/settings.md):\n  ${lines.join("\n  ")}`);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
 }
 
 /** Parses settings file text (YAML, which includes JSON). */

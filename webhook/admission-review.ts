@@ -3,31 +3,33 @@
  * expects (reference/k8s-admission.md §1.4): apiVersion/kind always set, the request's uid echoed,
  * `patchType: JSONPatch` only together with a patch. Pure: the server adds I/O, metrics and logs.
  */
-import { z } from "zod";
 import { admit, type Decision } from "../injector/admit.js";
 import type { Settings } from "../injector/settings.js";
+import { boolean, describeIssue, literal, nonEmptyString, object, oneOf, optional, string, unknown, type Infer } from "../injector/view-schema.js";
+import { utf8ToBase64 } from "./base64.js";
 
-const groupVersionKind = z.looseObject({ group: z.string(), version: z.string(), kind: z.string() });
-const groupVersionResource = z.looseObject({ group: z.string(), version: z.string(), resource: z.string() });
+const groupVersionKind = object({ group: string, version: string, kind: string });
+const groupVersionResource = object({ group: string, version: string, resource: string });
 
-export const admissionReviewSchema = z.looseObject({
-  apiVersion: z.literal("admission.k8s.io/v1", { message: 'must be "admission.k8s.io/v1" (list only v1 in admissionReviewVersions)' }),
-  kind: z.literal("AdmissionReview"),
-  request: z.looseObject({
-    uid: z.string().min(1),
+/** Checked in place, not copied: the request carries the whole pod (view-schema.ts). */
+export const admissionReviewSchema = object({
+  apiVersion: literal("admission.k8s.io/v1", 'must be "admission.k8s.io/v1" (list only v1 in admissionReviewVersions)'),
+  kind: literal("AdmissionReview"),
+  request: object({
+    uid: nonEmptyString,
     kind: groupVersionKind,
     resource: groupVersionResource,
-    subResource: z.string().optional(),
-    name: z.string().optional(),
-    namespace: z.string().optional(),
-    operation: z.enum(["CREATE", "UPDATE", "DELETE", "CONNECT"]),
-    userInfo: z.looseObject({ username: z.string().optional() }).optional(),
-    object: z.unknown(),
-    dryRun: z.boolean().optional(),
+    subResource: optional(string),
+    name: optional(string),
+    namespace: optional(string),
+    operation: oneOf(["CREATE", "UPDATE", "DELETE", "CONNECT"]),
+    userInfo: optional(object({ username: optional(string) })),
+    object: unknown,
+    dryRun: optional(boolean),
   }),
 });
 
-export type AdmissionRequest = z.infer<typeof admissionReviewSchema>["request"];
+export type AdmissionRequest = Infer<typeof admissionReviewSchema>["request"];
 
 export interface AdmissionResponse {
   uid: string;
@@ -53,16 +55,17 @@ export type ReviewResult =
 
 /** Parses a request body; the error says which field is wrong. */
 export function parseAdmissionReview(body: unknown): { request: AdmissionRequest } | { error: string } {
-  const result = admissionReviewSchema.safeParse(body);
-  if (result.success) return { request: result.data.request };
-  const issue = result.error.issues[0];
-  return { error: `malformed AdmissionReview: ${issue === undefined ? "invalid" : `${issue.path.join(".") || "(body)"}: ${issue.message}`}` };
+  const issue = admissionReviewSchema(body);
+  if (issue === undefined) return { request: (body as Infer<typeof admissionReviewSchema>).request };
+  return { error: `malformed AdmissionReview: ${describeIssue(issue, "(body)")}` };
 }
 
 export function reviewPod(
   request: AdmissionRequest,
   settings: Settings,
   namespaceLabels?: Readonly<Record<string, string>>,
+  /** A fresh token, when settings.injection.endpointTokenEnv is on (see admit). */
+  endpointToken?: string,
 ): { response: AdmissionResponse; result: ReviewResult } {
   const uid = request.uid;
   const isPod = request.kind.group === "" && request.kind.kind === "Pod" && request.resource.resource === "pods";
@@ -78,7 +81,13 @@ export function reviewPod(
   }
   let decision: Decision;
   try {
-    decision = admit({ object: request.object, namespace, settings, ...(namespaceLabels !== undefined && { namespaceLabels }) });
+    decision = admit({
+      object: request.object,
+      namespace,
+      settings,
+      ...(namespaceLabels !== undefined && { namespaceLabels }),
+      ...(endpointToken !== undefined && { endpointToken }),
+    });
   } catch (err) {
     return failedReview(request, err);
   }
@@ -106,7 +115,7 @@ function responseFor(uid: string, decision: Decision): AdmissionResponse {
         uid,
         allowed: true,
         patchType: "JSONPatch",
-        patch: Buffer.from(JSON.stringify(decision.patch)).toString("base64"),
+        patch: utf8ToBase64(decision.patchJson),
         ...warnings,
         auditAnnotations: { mode: decision.plan.mode, credentials: decision.plan.credentials.map((c) => c.name).join(",") },
       };

@@ -3,10 +3,11 @@
  * settings file are watched and swapped in place — new TLS handshakes use the new certificate while
  * open keep-alive connections carry on, and a bad new file keeps the last good one.
  */
-import Fastify, { type FastifyInstance } from "fastify";
+import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Server } from "node:https";
 import type { Logger } from "pino";
+import { newEndpointToken } from "../agent/endpoint-token.js";
 import { ANNOTATION } from "../injector/annotations.js";
 import { parseSettingsText, type Settings } from "../injector/settings.js";
 import { failedReview, parseAdmissionReview, reviewPod, serializeReview, type AdmissionRequest, type ReviewResult } from "./admission-review.js";
@@ -129,31 +130,50 @@ export async function createWebhookServer(options: WebhookServerOptions): Promis
     return reply.code(status).send({ error: status >= 500 ? "internal error" : err.message });
   });
 
-  app.post("/mutate", async (req, reply) => {
+  // Synchronous unless a namespace look-up is needed: most reviews then cost no promise and no extra turn.
+  app.post("/mutate", (req, reply) => {
     const started = process.hrtime.bigint();
     const parsed = parseAdmissionReview(req.body);
     if ("error" in parsed) {
       metrics.errors.inc({ kind: "malformed" });
       metrics.requestDuration.observe({ outcome: "malformed" }, elapsedSeconds(started));
       logger.warn({ reason: parsed.error }, "malformed AdmissionReview");
-      return reply.code(400).send({ error: parsed.error });
+      reply.code(400).send({ error: parsed.error });
+      return;
     }
-    let review: ReturnType<typeof reviewPod>;
-    try {
-      review = reviewPod(parsed.request, currentSettings(), await labelsFor(parsed.request));
-    } catch (err) {
-      review = failedReview(parsed.request, err);
+    const { request } = parsed;
+    const lookup = labelsFor(request);
+    if (lookup === undefined) {
+      answer(reply, request, started, decide(request, undefined));
+      return;
     }
-    const { response, result } = review;
-    const outcome = record(metrics, parsed.request, result);
-    const seconds = elapsedSeconds(started);
-    metrics.requestDuration.observe({ outcome }, seconds);
-    logReview(logger, parsed.request, result, seconds);
-    return reply.type("application/json").send(serializeReview(response));
+    return lookup.then(
+      (labels) => answer(reply, request, started, decide(request, labels)),
+      (err: unknown) => answer(reply, request, started, failedReview(request, err)),
+    );
   });
 
+  function decide(request: AdmissionRequest, labels: Readonly<Record<string, string>> | undefined): Review {
+    try {
+      const settings = currentSettings();
+      // Per review, never cached: each pod gets its own token (and none is made when the option is off).
+      return reviewPod(request, settings, labels, settings.injection.endpointTokenEnv ? newEndpointToken() : undefined);
+    } catch (err) {
+      return failedReview(request, err);
+    }
+  }
+
+  /** Records, logs and sends the reply. */
+  function answer(reply: FastifyReply, request: AdmissionRequest, started: bigint, { response, result }: Review): void {
+    const outcome = record(metrics, request, result);
+    const seconds = elapsedSeconds(started);
+    metrics.requestDuration.observe({ outcome }, seconds);
+    logReview(logger, request, result, seconds);
+    reply.type("application/json").send(serializeReview(response));
+  }
+
   /** Only pod CREATEs that ask for injection can need them (Istio namespace-level injection). */
-  async function labelsFor(request: AdmissionRequest): Promise<Readonly<Record<string, string>> | undefined> {
+  function labelsFor(request: AdmissionRequest): Promise<Readonly<Record<string, string>>> | undefined {
     const lookup = options.namespaceLabels;
     if (lookup === undefined || request.operation !== "CREATE" || request.namespace === undefined || request.namespace === "") return undefined;
     if (currentSettings().injection.istio.classicSidecar !== "auto") return undefined;
@@ -207,6 +227,8 @@ function tuning(options: WebhookServerOptions): { debounceMs?: number; resyncMs?
     ...(options.resyncMs !== undefined && { resyncMs: options.resyncMs }),
   };
 }
+
+type Review = ReturnType<typeof reviewPod>;
 
 function elapsedSeconds(started: bigint): number {
   return Number(process.hrtime.bigint() - started) / 1e9;

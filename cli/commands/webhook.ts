@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { pino } from "pino";
 import { createClusterFeatures, inClusterNamespace, type ClusterFeatures } from "../../webhook/cluster-features.js";
+import { webhookLogDestination } from "../../webhook/log-destination.js";
 import { createMetrics } from "../../webhook/metrics.js";
 import { fromEnv, parseConfigFile, resolveWebhookOptions, WEBHOOK_ENV, DEFAULT_LISTEN, DEFAULT_TLS_VALIDITY, type WebhookOptionSources } from "../../webhook/options.js";
 import { createWebhookServer } from "../../webhook/server.js";
@@ -100,7 +101,7 @@ export const webhookCommand: Command = {
       throw new UsageError(`${(err as Error).message}\n\n${USAGE}`);
     }
 
-    const logger = pino({ level: options.logLevel, base: { component: "webhook" } });
+    const logger = pino({ level: options.logLevel, base: { component: "webhook" } }, webhookLogDestination());
     const metrics = createMetrics();
     let server;
     let port;

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseAgentConfig } from "../../agent/config.js";
+import { EndpointTokenError, endpointTokenFromEnv, newEndpointToken } from "../../agent/endpoint-token.js";
 import { startAgent, type RunningAgent } from "../../agent/run-agent.js";
 import { agentCommand } from "../../cli/commands/agent.js";
 import { UsageError } from "../../cli/command.js";
@@ -88,6 +89,21 @@ describe("startAgent", () => {
     expect(lines.filter((l) => /"level":(40|50)/.test(l))).toEqual([]);
   });
 
+  it("serves with the injector's token (AVI_ENDPOINT_TOKEN) and writes that same token to endpoint-token", async () => {
+    const { time, vault, cfg, logger, lines } = setup();
+    const injected = newEndpointToken();
+    agent = await startAgent(cfg, { time, vault, logger, random: seededRandom(3), endpointToken: injected });
+    const a = agent;
+    await until(() => a.machine.ready, time, () => a.runtime.settled());
+    expect(a.endpointToken).toBe(injected);
+    expect(readFileSync(join(cfg.outputDir, "endpoint-token"), "utf8")).toBe(injected);
+    const url = `http://127.0.0.1:${a.endpointPort}/v1/credentials/etl`;
+    expect((await fetch(url, { headers: { authorization: injected } })).status).toBe(200);
+    expect((await fetch(url)).status).toBe(401);
+    expect((await fetch(url, { headers: { authorization: newEndpointToken() } })).status).toBe(403);
+    expect(lines.join("")).not.toContain(injected);
+  });
+
   it("exits 0 after the shutdown grace when Vault does not answer the revocations", async () => {
     const { time, vault, cfg, lines, logger } = setup();
     agent = await startAgent(cfg, { time, vault, logger });
@@ -127,6 +143,36 @@ describe("avi agent", () => {
     } finally {
       if (saved === undefined) delete process.env["AVI_AGENT_CONFIG"];
       else process.env["AVI_AGENT_CONFIG"] = saved;
+    }
+  });
+
+  it("refuses a malformed AVI_ENDPOINT_TOKEN before starting, without echoing it", async () => {
+    const saved = { config: process.env["AVI_AGENT_CONFIG"], token: process.env["AVI_ENDPOINT_TOKEN"] };
+    process.env["AVI_AGENT_CONFIG"] = JSON.stringify({ ...BASE_CONFIG, credentials: [{ name: "etl", path: "aws/sts/etl", format: "aws" }] });
+    process.env["AVI_ENDPOINT_TOKEN"] = "short secret value";
+    try {
+      const failure = agentCommand.run([]);
+      await expect(failure).rejects.toThrowError(UsageError);
+      await expect(failure).rejects.toThrowError(/AVI_ENDPOINT_TOKEN must be 32-512 characters of base64url .* got 18 characters including others/);
+      await expect(failure).rejects.not.toThrowError(/short secret value/);
+    } finally {
+      for (const [name, value] of [["AVI_AGENT_CONFIG", saved.config], ["AVI_ENDPOINT_TOKEN", saved.token]] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+  });
+});
+
+describe("endpointTokenFromEnv", () => {
+  it("takes a base64url token of 32-512 characters, absent means the agent makes one", () => {
+    const token = newEndpointToken();
+    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(newEndpointToken()).not.toBe(token);
+    expect(endpointTokenFromEnv({ AVI_ENDPOINT_TOKEN: token })).toBe(token);
+    expect(endpointTokenFromEnv({})).toBeUndefined();
+    for (const bad of ["", "a".repeat(31), "a".repeat(513), `${token}=`, `${token.slice(0, 40)} x`, `${token}\n`]) {
+      expect(() => endpointTokenFromEnv({ AVI_ENDPOINT_TOKEN: bad }), JSON.stringify(bad)).toThrowError(EndpointTokenError);
     }
   });
 });

@@ -25,6 +25,7 @@ describe("JSON pointer and patch building", () => {
       { op: "add", path: "/spec/initContainers", value: [{ name: "c" }] },
       { op: "add", path: "/spec/containers/0/env/-", value: { name: "X" } },
     ]);
+    expect(b.json()).toBe(JSON.stringify(b.operations));
     const doc = { spec: { initContainers: null, containers: [{ env: [] }] } };
     expect(jsonpatch.applyPatch(doc, b.operations as jsonpatch.Operation[], true, false).newDocument).toEqual({
       spec: { initContainers: [{ name: "c" }], containers: [{ env: [{ name: "X" }] }], volumes: [{ name: "a" }, { name: "b" }] },
@@ -39,6 +40,7 @@ describe("JSON pointer and patch building", () => {
       { op: "add", path: "/metadata/annotations", value: { "a/b": "1", c: "2" } },
       { op: "add", path: "/metadata/labels/a~1b", value: "1" },
     ]);
+    expect(b.json()).toBe(JSON.stringify(b.operations));
   });
 
   it("Istio's expected patch for a pod without arrays follows the same discipline (the rule is right)", () => {

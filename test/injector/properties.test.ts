@@ -120,6 +120,16 @@ describe("injector properties", () => {
     expect(kinds.skip).toBeGreaterThan(40);
   });
 
+  it("the patch's JSON text is always the bytes of JSON.stringify(patch)", () => {
+    fc.assert(
+      fc.property(pod, namespace, (object, ns) => {
+        const decision = admit({ object, namespace: ns, settings });
+        if (decision.kind === "inject") expect(decision.patchJson).toBe(JSON.stringify(decision.patch));
+      }),
+      { numRuns: 400 },
+    );
+  });
+
   it("any annotation under the prefix that is not in the API is a denial naming it", () => {
     const unknownKey = fc.stringMatching(/^[a-z][a-z.-]{0,15}$/).filter((k) => !(k in valueFor) && !k.startsWith("credential."));
     fc.assert(

@@ -28,6 +28,7 @@ describe("settings", () => {
       defaultMode: "sidecar",
       deniedNamespaces: ["kube-system", "kube-public"],
       istio: { classicSidecar: "auto", strategy: "auto", proxyUID: 1337 },
+      endpointTokenEnv: false,
     });
     expect(s.profiles).toEqual({});
   });

@@ -28,6 +28,8 @@ export function injectAndCheck(pod: Obj, namespace: string, settings: Settings, 
   const decision = admit({ object: pod, namespace, settings });
   if (decision.kind !== "inject") throw new Error(`expected injection, got ${decision.kind}: ${"message" in decision ? decision.message : decision.reason}`);
   const ops = decision.patch as jsonpatch.Operation[];
+  // What the webhook sends is spliced from templates: it must be the operations' exact JSON.
+  expect(decision.patchJson).toBe(JSON.stringify(decision.patch));
 
   expect(ops.every((op) => op.op === "add")).toBe(true);
   for (const op of ops) expect(FORBIDDEN_PATHS.some((p) => op.path === p || op.path.startsWith(`${p}/`))).toBe(false);
