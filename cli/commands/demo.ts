@@ -92,9 +92,10 @@ interface Progress {
 }
 
 /**
- * The task container's program (the "Airflow image" stand-in). Debian's botocore 1.29 predates
- * AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE (1.32), so the token is passed inline (docs/agent.md). After the
- * S3 loop it holds the pod until the demo says so, so `--keep` can leave the agent running.
+ * The task container's program (the "Airflow image" stand-in): Debian's boto3 on the env the webhook
+ * injected and nothing else (botocore 1.29 predates AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE, so the demo's
+ * settings turn on `injection.endpointTokenEnv`). After the S3 loop it holds the pod until the demo says
+ * so, so `--keep` can leave the agent running.
  */
 function taskScript(s3Loop: string | undefined, podName: string): string {
   const d = LOGS_MOUNT;
@@ -102,7 +103,7 @@ function taskScript(s3Loop: string | undefined, podName: string): string {
     s3Loop === undefined
       ? "rc=0"
       : [
-          `AWS_CONTAINER_AUTHORIZATION_TOKEN="$(cat "$AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")" S3_LOOP_BUCKET=${BUCKET} S3_LOOP_PREFIX=demo/${podName}`,
+          `S3_LOOP_BUCKET=${BUCKET} S3_LOOP_PREFIX=demo/${podName}`,
           `S3_LOOP_SECONDS=120 S3_LOOP_INTERVAL=0.1 S3_LOOP_PROGRESS=1 S3_LOOP_STOP_FILE=${d}/avi-demo.stop S3_LOOP_REPORT=${d}/avi-demo-report.json`,
           `${PYTHON} ${s3Loop}; rc=$?`,
         ].join(" ");
@@ -214,7 +215,7 @@ class Demo {
       allowedNamespaces: [NAMESPACE],
       allowedServiceAccounts: ["airflow-worker"],
     };
-    const options = { profiles: { [CREDENTIAL]: profile }, repoRoot: this.root, authMount: DEMO_AUTH_MOUNT, settings: { vault: { role: DEMO_VAULT_ROLE } }, log: (l: string) => this.line(l) };
+    const options = { profiles: { [CREDENTIAL]: profile }, repoRoot: this.root, authMount: DEMO_AUTH_MOUNT, settings: { vault: { role: DEMO_VAULT_ROLE }, injection: { endpointTokenEnv: true } }, log: (l: string) => this.line(l) };
     if (external !== undefined) {
       const target = external;
       const pipeline = await this.race(startPodPipelineOn(target, options));
