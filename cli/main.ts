@@ -7,7 +7,7 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
   version: { summary: "print the version", load: async () => (await import("./commands/version.js")).versionCommand },
   webhook: { summary: "run the mutating admission webhook (HTTPS)", load: async () => (await import("./commands/webhook.js")).webhookCommand },
   inject: { summary: "inject credentials into pod/workload YAML offline", load: async () => (await import("./commands/inject.js")).injectCommand },
-  demo: { summary: "show an injection into a sample Airflow worker pod", load: async () => (await import("./commands/demo.js")).demoCommand },
+  demo: { summary: "run the product end to end on this machine (Vault, webhook, agent, Ceph RGW when installed)", load: async () => (await import("./commands/demo.js")).demoCommand },
   sim: { summary: "run a test double: `avi sim vault` (dev/test only)", load: async () => (await import("./commands/sim.js")).simCommand },
 };
 

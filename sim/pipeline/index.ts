@@ -30,13 +30,15 @@ export const WEBHOOK_SERVICE = { name: "avi-webhook", namespace: "avi-system", p
 export const WEBHOOK_CONFIGURATION = "airflow-vault-injector";
 
 export interface PodPipelineOptions {
-  /** The platform team's profiles (settings `profiles`). */
+  /** The platform team's profiles (settings `profiles`); their paths are on the pipeline's Vault. */
   readonly profiles: NonNullable<SettingsInput["profiles"]>;
   /** Overrides merged into the generated settings (`vault` gets the simulator's address unless given). */
   readonly settings?: { readonly vault?: Partial<SettingsInput["vault"]>; readonly agent?: Partial<SettingsInput["agent"]>; readonly injection?: SettingsInput["injection"] };
   /** Repository root holding dist/avi.js (default: found from this module). */
   readonly repoRoot?: string;
   readonly vault?: VaultSimOptions;
+  /** Where Kubernetes auth is enabled and configured (default `kubernetes`; also the settings' `vault.authMount`). */
+  readonly authMount?: string;
   /** Pod Security level of the pod's namespace at admission. */
   readonly podSecurity?: "privileged" | "restricted";
   /** Progress lines (default: none). */
@@ -48,8 +50,20 @@ export interface RunOptions extends Partial<Omit<KubeletOptions, "images">> {
   readonly images?: ImageTable;
 }
 
-export interface PodPipeline {
-  readonly vault: VaultSim;
+/**
+ * A Vault the pipeline configures through its HTTP API only (a real Vault reachable on loopback, or
+ * `avi sim vault` in another process). `clock` shares simulated time with the token issuer and kubelet.
+ */
+export interface VaultTarget {
+  readonly address: string;
+  readonly rootToken: string;
+  readonly clock?: VaultSim["clock"];
+}
+
+export type ExternalVaultPipelineOptions = Omit<PodPipelineOptions, "vault">;
+
+/** The pipeline on any Vault ({@link startPodPipelineOn}); {@link PodPipeline} adds the simulator's handle. */
+export interface VaultPodPipeline {
   /** Service-account issuer + TokenReview server that Vault's Kubernetes auth uses. */
   readonly auth: KubernetesAuthStack;
   readonly apiserver: ApiServerSim;
@@ -68,6 +82,10 @@ export interface PodPipeline {
   run(pod: JsonObject, options?: RunOptions): RunningPod;
   /** Remove every pod, stop the webhook, the API server and Vault, delete temp files. */
   stop(): Promise<void>;
+}
+
+export interface PodPipeline extends VaultPodPipeline {
+  readonly vault: VaultSim;
 }
 
 function findRepoRoot(): string {
@@ -110,7 +128,47 @@ async function startWebhook(avi: string, args: readonly string[], lines: string[
   return { child, port };
 }
 
+/** Starts sim/vault and the pipeline on it; see {@link PodPipeline}. */
 export async function startPodPipeline(options: PodPipelineOptions): Promise<PodPipeline> {
+  const vault = await startVaultSim(options.vault);
+  options.log?.(`vault simulator on ${vault.address}`);
+  try {
+    const core = await startPodPipelineOn(vault, options);
+    return {
+      ...core,
+      vault,
+      async vaultApi(method, path, body) {
+        const res = await vault.inject({ method, path: path.startsWith("/") ? path : `/v1/${path}`, headers: { "X-Vault-Token": vault.rootToken, "X-Vault-Request": "true" }, ...(body !== undefined && { body }) });
+        if (res.status >= 300 || res.status === 0) throw new Error(`${method} ${path}: ${res.status} ${res.body}`);
+        return res.body === "" ? undefined : res.json();
+      },
+      async stop() {
+        await core.stop();
+        await vault.stop();
+      },
+    };
+  } catch (err) {
+    await vault.stop();
+    throw err;
+  }
+}
+
+async function vaultHttp(vault: VaultTarget, method: string, path: string, body?: unknown): Promise<unknown> {
+  const res = await fetch(`${vault.address}${path.startsWith("/") ? path : `/v1/${path}`}`, {
+    method,
+    headers: { "X-Vault-Token": vault.rootToken, "X-Vault-Request": "true", ...(body !== undefined && { "Content-Type": "application/json" }) },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+  return text === "" ? undefined : (JSON.parse(text) as unknown);
+}
+
+/**
+ * The pipeline on a Vault it reaches over HTTP: Kubernetes auth is enabled at `authMount` and pointed at
+ * this pipeline's TokenReview server through Vault's own API; the Vault itself is not stopped.
+ */
+export async function startPodPipelineOn(vault: VaultTarget, options: ExternalVaultPipelineOptions): Promise<VaultPodPipeline> {
   const repoRoot = options.repoRoot ?? findRepoRoot();
   const avi = join(repoRoot, "dist", "avi.js");
   if (!existsSync(avi)) throw new Error(`${avi} is missing: run \`npm run build\` first`);
@@ -121,17 +179,15 @@ export async function startPodPipeline(options: PodPipelineOptions): Promise<Pod
     for (const c of cleanups.reverse()) await c();
   };
   try {
-    const vault = await startVaultSim(options.vault);
-    cleanups.push(() => vault.stop());
-    log(`vault simulator on ${vault.address}`);
-    const auth = await startKubernetesAuthStack({ vault });
+    const authMount = options.authMount ?? "kubernetes";
+    const auth = await startKubernetesAuthStack({ vault, mount: authMount });
     cleanups.push(() => auth.stop());
     log(`kubernetes auth → TokenReview at ${auth.tokenReview.url}`);
 
     const [endpoint, health] = [await freePort(), await freePort()];
     const settings: SettingsInput = {
       ...(options.settings?.injection !== undefined && { injection: options.settings.injection }),
-      vault: { address: vault.address, role: "airflow", ...options.settings?.vault },
+      vault: { address: vault.address, role: "airflow", ...(authMount !== "kubernetes" && { authMount }), ...options.settings?.vault },
       agent: { image: AVI_IMAGE, endpointPort: endpoint, healthPort: health, healthHost: "127.0.0.1", ...options.settings?.agent },
       profiles: options.profiles,
     };
@@ -174,23 +230,18 @@ export async function startPodPipeline(options: PodPipelineOptions): Promise<Pod
     });
 
     return {
-      vault,
       auth,
       apiserver,
       settings,
       agentPorts: { endpoint, health },
       webhookPort: webhook.port,
       webhookLogs: () => [...webhookLines],
-      async vaultApi(method, path, body) {
-        const res = await vault.inject({ method, path: path.startsWith("/") ? path : `/v1/${path}`, headers: { "X-Vault-Token": vault.rootToken, "X-Vault-Request": "true" }, ...(body !== undefined && { body }) });
-        if (res.status >= 300 || res.status === 0) throw new Error(`${method} ${path}: ${res.status} ${res.body}`);
-        return res.body === "" ? undefined : res.json();
-      },
+      vaultApi: (method, path, body) => vaultHttp(vault, method, path, body),
       admit: (pod, request = {}) => harness.admit(pod, { namespace: request.namespace ?? "airflow" }),
       run(pod, runOptions = {}) {
         const running = runPod(pod, {
           tokenIssuer: auth.issuer,
-          tokenClock: clockFromSimClock(vault.clock),
+          ...(vault.clock !== undefined && { tokenClock: clockFromSimClock(vault.clock) }),
           ...runOptions,
           // Every namespace holds kube-root-ca.crt (the kube-api-access volume projects it).
           objects: { ...runOptions.objects, configMaps: { "kube-root-ca.crt": { "ca.crt": auth.tokenReview.caPem }, ...runOptions.objects?.configMaps } },

@@ -22,12 +22,24 @@
  * AccessDenied at once; policy JSON must be compact.
  */
 import { execFile, execFileSync } from "node:child_process";
-import { accessSync, constants, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-export const CEPH_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), "ceph-rgw.sh");
+/**
+ * `ceph-rgw.sh`: next to this module, or — when this module is bundled into dist/ (`avi demo`) — at
+ * test/e2e/ceph/ in the checkout above the bundle.
+ */
+function findCephScript(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (let dir = here; ; dir = dirname(dir)) {
+    for (const candidate of [join(dir, "ceph-rgw.sh"), join(dir, "test", "e2e", "ceph", "ceph-rgw.sh")]) if (existsSync(candidate)) return candidate;
+    if (dirname(dir) === dir) return join(here, "ceph-rgw.sh");
+  }
+}
+
+export const CEPH_SCRIPT = findCephScript();
 
 /** The Debian packages `ceph-rgw.sh` needs (the `.ci/run` apt line). */
 export const CEPH_APT_PACKAGES = ["ceph-mon", "ceph-osd", "radosgw", "ceph-common"] as const;

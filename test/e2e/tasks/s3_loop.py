@@ -20,6 +20,7 @@ Env:
   S3_LOOP_INTERVAL    pause between rounds in seconds (default 0.2)
   S3_LOOP_PREFIX      key prefix (default loop/<hostname>-<pid>)
   S3_LOOP_RETRIES     botocore retries per request (default 0: every failed HTTP attempt is counted)
+  S3_LOOP_PROGRESS    print a progress line (JSON, no secrets) to stdout every this many seconds (default: never)
 Exit: 0 all requests succeeded and every object read back intact; 1 otherwise; 2 usage error.
 """
 import hashlib
@@ -70,8 +71,9 @@ def main():
         seconds = float(os.environ.get("S3_LOOP_SECONDS", "30"))
         interval = float(os.environ.get("S3_LOOP_INTERVAL", "0.2"))
         retries = int(os.environ.get("S3_LOOP_RETRIES", "0"))
+        progress_every = float(os.environ.get("S3_LOOP_PROGRESS", "0"))
     except ValueError as e:
-        usage(f"bad number in S3_LOOP_SECONDS/S3_LOOP_INTERVAL/S3_LOOP_RETRIES: {e}")
+        usage(f"bad number in S3_LOOP_SECONDS/S3_LOOP_INTERVAL/S3_LOOP_RETRIES/S3_LOOP_PROGRESS: {e}")
     bucket = os.environ.get("S3_LOOP_BUCKET", "avi-loop")
     stop_file = os.environ.get("S3_LOOP_STOP_FILE")
     prefix = os.environ.get("S3_LOOP_PREFIX", f"loop/{socket.gethostname()}-{os.getpid()}")
@@ -137,9 +139,18 @@ def main():
         counts["head_bucket"] += 1
         failures.append({"at": now_iso(), "op": "head_bucket", "key": None, "accessKeyId": current["access_key_id"], **describe(e)})
 
+    def progress():
+        ak = key_order[-1] if key_order else None
+        print(json.dumps({"progress": {"requests": sum(counts.values()), "failed": len(failures), "objects": len(objects),
+                                       "keys": len(key_order), "accessKeyIdPrefix": ak[:8] if ak else None}}), flush=True)
+
     n = 0
     mismatches = []
+    last_progress = time.monotonic()
     while time.monotonic() - started < seconds and not (stop_file and os.path.exists(stop_file)):
+        if progress_every > 0 and time.monotonic() - last_progress >= progress_every:
+            progress()
+            last_progress = time.monotonic()
         key = f"{prefix}/{n:06d}"
         body = f"{key} {time.time()} {os.urandom(8).hex()}\n".encode() * 16
         if call("put", key, lambda: client.put_object(Bucket=bucket, Key=key, Body=body)) is not None:
