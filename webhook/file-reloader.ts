@@ -86,16 +86,15 @@ export class FileReloader<T> {
     this.options.onApply(value, false);
   }
 
+  /** Reads every file; when some fail, names them all, in the order given (not whichever failed first). */
   private async read(): Promise<string[]> {
-    return Promise.all(
-      this.options.files.map(async (file) => {
-        try {
-          return await readFile(file, "utf8");
-        } catch (err) {
-          throw new Error(`cannot read ${this.options.name} file ${file}: ${(err as Error).message}`, { cause: err });
-        }
-      }),
-    );
+    const results = await Promise.allSettled(this.options.files.map((file) => readFile(file, "utf8")));
+    const failed = results.flatMap((r, i) => (r.status === "rejected" ? [`${this.options.files[i]}: ${(r.reason as Error).message}`] : []));
+    if (failed.length > 0) {
+      const first = results.find((r) => r.status === "rejected");
+      throw new Error(`cannot read ${this.options.name} file ${failed.join("; ")}`, { cause: first?.reason });
+    }
+    return results.map((r) => (r as PromiseFulfilledResult<string>).value);
   }
 
   async close(): Promise<void> {

@@ -109,7 +109,7 @@ describe("avi webhook start-up errors (built)", () => {
       encoding: "utf8",
     });
     expect(result.status).toBe(1);
-    expect(result.stderr).toMatch(/^avi: cannot read TLS file .*nope.crt: ENOENT/);
+    expect(result.stderr).toMatch(/^avi: cannot read TLS file .*nope.crt: ENOENT.*; .*nope.key: ENOENT/);
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 });
