@@ -111,7 +111,9 @@ describe("scenario 5: a KubernetesPodOperator pod with the xcom sidecar, in init
       await running.waitFor("base", (s) => s.state === "terminated", 60_000);
       const xcom = readFileSync(join(running.volumePath("xcom"), "return.json"), "utf8");
       expect(JSON.parse(xcom)).toEqual({ rows: 10 });
-      expect(running.status("airflow-xcom-sidecar").state).toBe("running");
+      // Main containers start in parallel: the sidecar may still be starting when a short `base` is done
+      // (KPO, too, execs into the sidecar only once it runs).
+      await running.waitFor("airflow-xcom-sidecar", (s) => s.state === "running", 30_000);
       running.signal("airflow-xcom-sidecar", "SIGINT");
       const result = await running.result;
       console.info(`scenario 5: isolation ${result.isolation}; pod ${result.phase} in ${Date.now() - started} ms`);
