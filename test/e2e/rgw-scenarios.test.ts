@@ -86,6 +86,11 @@ function workerPod(credentials: string, env: Record<string, string>, extra: { co
   return pod;
 }
 
+function envOf(pod: Obj, container: string): Record<string, string | undefined> {
+  const c = ((pod["spec"] as Obj)["containers"] as Obj[]).find((x) => x["name"] === container)!;
+  return Object.fromEntries(((c["env"] as { name: string; value?: string }[] | undefined) ?? []).map((e) => [e.name, e.value]));
+}
+
 async function admitted(pod: Obj): Promise<Obj> {
   const outcome = await pipeline.admit(pod, { namespace: "airflow" });
   if (!outcome.allowed) throw new Error(outcome.message);
@@ -214,8 +219,7 @@ describe.skipIf(!present)("issue 4 scenarios on real Ceph RGW", () => {
 
   it("scenario 1: a KubernetesExecutor worker's long-lived boto3 session keeps working while the agent rotates real RGW STS credentials", async () => {
     const pod = await admitted(workerPod("rgw-sts", loopEnv("avi-scenario1", 120)));
-    const base = ((pod["spec"] as Obj)["containers"] as Obj[])[0]!;
-    const env = Object.fromEntries((base["env"] as { name: string; value?: string }[]).map((e) => [e.name, e.value]));
+    const env = envOf(pod, "base");
     // What the task gets: nothing but the injected env (the inline token for botocore 1.29).
     expect(Object.keys(env)).toEqual(expect.arrayContaining(["AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_AUTHORIZATION_TOKEN", "AWS_ENDPOINT_URL_S3", "AWS_REGION"]));
     expect(env).not.toHaveProperty("AWS_ACCESS_KEY_ID");
@@ -242,4 +246,69 @@ describe.skipIf(!present)("issue 4 scenarios on real Ceph RGW", () => {
       await running.remove();
     }
   }, 180_000);
+  it("scenario 2: static RGW keys rotated through Vault KV; the long-lived boto3 session moves to the new key before the old one is removed", async () => {
+    const pod = await admitted(workerPod("rgw-static", loopEnv("avi-scenario2", 240)));
+    const token = envOf(pod, "base")["AWS_CONTAINER_AUTHORIZATION_TOKEN"]!;
+    const served = async (): Promise<{ AccessKeyId: string; Expiration: string }> => {
+      const res = await fetch(`http://127.0.0.1:${pipeline.agentPorts.endpoint}/v1/credentials/rgw-static`, { headers: { Authorization: token } });
+      if (!res.ok) throw new Error(`agent endpoint: ${res.status} ${await res.text()}`);
+      return (await res.json()) as { AccessKeyId: string; Expiration: string };
+    };
+    const started = Date.now();
+    const running = start(pod, S3_LOOP_IMAGE);
+    try {
+      const task = loop(running);
+      await until(() => (task.progress()?.accessKeyId === staticKey.accessKey ? true : undefined), 30_000, "boto3 to sign with the first static key");
+      // Lease-less credentials are served with Expiration = next re-read + 16 min: botocore (15-min
+      // advisory window) asks again about a minute after the agent's next re-read (docs/agent.md).
+      const first = await served();
+      const lead = (Date.parse(first.Expiration) - Date.now()) / 1000;
+      expect(lead).toBeGreaterThan(16 * 60 - 2);
+      expect(lead).toBeLessThanOrEqual(16 * 60 + KV_REFRESH_S + 2);
+
+      // The overlap botocore needs here: the agent's re-read (≤ refreshInterval) + botocore's lead
+      // (Expiration − 15 min = up to a minute after a re-read, which may be one interval late).
+      const neededS = 2 * KV_REFRESH_S + 60;
+      const oldKey = staticKey;
+      const rotation = await rotateStaticKey({
+        rgw,
+        uid: STATIC_UID,
+        oldAccessKey: oldKey.accessKey,
+        writeToVault: writeKvV2({ address: pipeline.vault.address, token: pipeline.vault.rootToken }, "secret", "rgw-static"),
+        served: async () => (await served()).AccessKeyId,
+        overlapMs: 0,
+        consumersSwitched: () => Promise.resolve(task.progress()?.accessKeyId !== oldKey.accessKey),
+        timeoutMs: (neededS + 10) * 1000,
+      });
+      const removedAt = Date.now();
+      staticKey = rotation.newKey;
+      expect(await rgw.listKeys(STATIC_UID)).toEqual([rotation.newKey.accessKey]);
+      // The session goes on after the old key is gone.
+      const rounds = task.progress()!.round;
+      await until(() => (task.progress()!.round >= rounds + 20 ? true : undefined), 30_000, "twenty more rounds after the old key was removed");
+      task.stop();
+      const result = await running.result;
+      expectSucceeded(result);
+      const r = task.report();
+      expectCleanLoop(r);
+      expect(r.accessKeyIds.map((k) => k.accessKeyId)).toEqual([oldKey.accessKey, rotation.newKey.accessKey]);
+      const switchedAt = Date.parse(r.accessKeyIds[1]!.firstSeen);
+      expect(switchedAt).toBeLessThanOrEqual(removedAt);
+      expect(Date.parse(r.accessKeyIds[0]!.lastSeen)).toBeLessThanOrEqual(removedAt);
+      console.info(
+        `scenario 2: ${JSON.stringify(
+          loopSummary(r, {
+            isolation: result.isolation,
+            servedExpirationLeadS: Math.round(lead),
+            agentServedNewKeyAfterMs: Math.round(rotation.servedAfterMs),
+            boto3SwitchedAfterKvWriteMs: Math.round(rotation.overlapMs),
+            overlapNeededS: neededS,
+            podMs: Date.now() - started,
+          }),
+        )}`,
+      );
+    } finally {
+      await running.remove();
+    }
+  }, 240_000);
 });
