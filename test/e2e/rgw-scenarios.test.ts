@@ -14,6 +14,7 @@ import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startPodPipeline, type PodPipeline } from "../../sim/pipeline/index.js";
 import type { PodResult, RunningPod } from "../../sim/kubelet/index.js";
+import { watchCredentialFiles, type FileWatchReport } from "./credential-files-watch.js";
 import { af3WorkerPod, annotate, type Obj } from "../support/fixtures.js";
 import { REPO_ROOT } from "../support/shared.js";
 import { CEPH_MISSING_REASON, cephPackagesPresent, rotateStaticKey, startCephRgw, writeKvV2, type CephRgw, type S3Key } from "./ceph/ceph-rgw.js";
@@ -308,6 +309,71 @@ describe.skipIf(!present)("issue 4 scenarios on real Ceph RGW", () => {
         )}`,
       );
     } finally {
+      await running.remove();
+    }
+  }, 240_000);
+  it("scenario 4: Vault is down for longer than a refresh interval; the task keeps working, the agent recovers, no file is ever truncated or deleted", async () => {
+    const OUTAGE_S = 4 * STS_REFRESH_S;
+    const pod = await admitted(workerPod("rgw-sts", loopEnv("avi-scenario4", 150)));
+    const started = Date.now();
+    const running = start(pod, S3_LOOP_IMAGE);
+    const files = watchCredentialFiles(
+      () => {
+        try {
+          return running.volumePath("avi-credentials");
+        } catch {
+          return undefined; // not created yet
+        }
+      },
+      "rgw-sts",
+      { connId: "rgw_default" },
+    );
+    let watched: FileWatchReport | undefined;
+    try {
+      const task = loop(running);
+      await until(() => ((task.progress()?.accessKeyIds.length ?? 0) >= 2 ? true : undefined), 60_000, "a first rotation seen by boto3");
+      // Vault drops every connection (as a Vault that is down or unreachable) for OUTAGE_S.
+      const fault = pipeline.vault.controls.addFault({ path: "*", action: { type: "drop" }, forSeconds: OUTAGE_S });
+      const outageStart = Date.now();
+      const roundsAtStart = task.progress()!.round;
+      await until(() => (pipeline.vault.controls.faults().some((f) => f.id === fault.id) ? undefined : true), (OUTAGE_S + 5) * 1000, "the outage to end");
+      const outageMs = Date.now() - outageStart;
+      const during = task.progress()!;
+      expect(fault.hits).toBeGreaterThan(0); // the agent tried Vault during the outage
+      expect(during.failedRequests).toBe(0);
+      expect(during.round - roundsAtStart).toBeGreaterThan(10); // the session kept working meanwhile
+      const keysAfterOutage = new Set(during.accessKeyIds);
+      // Recovery: the agent fetches a new credential from Vault and boto3 signs with it.
+      await until(() => (task.progress()!.accessKeyIds.some((k) => !keysAfterOutage.has(k)) ? true : undefined), 90_000, "a rotation after Vault came back");
+      const recoveredAfterMs = Date.now() - outageStart - outageMs;
+      const rounds = task.progress()!.round;
+      await until(() => (task.progress()!.round >= rounds + 10 ? true : undefined), 30_000, "ten more rounds");
+      task.stop();
+      const result = await running.result;
+      watched = files.stop();
+      expectSucceeded(result);
+      const r = task.report();
+      expectCleanLoop(r);
+      expect(watched.violations).toEqual([]);
+      for (const [file, n] of Object.entries(watched.reads)) expect(n, file).toBeGreaterThan(100);
+      expect(watched.accessKeyIds.length).toBeGreaterThanOrEqual(3);
+      expect(result.logs["avi-agent"]).toContain("refreshing credential failed; still serving the previous one");
+      console.info(
+        `scenario 4: ${JSON.stringify(
+          loopSummary(r, {
+            isolation: result.isolation,
+            outageMs,
+            refusedVaultRequests: fault.hits,
+            rotationAfterRecoveryMs: recoveredAfterMs,
+            credentialsWrittenSeenByWatcher: watched.accessKeyIds.length,
+            fileReads: Object.values(watched.reads).reduce((a, b) => a + b, 0),
+            fileViolations: watched.violations.length,
+            podMs: Date.now() - started,
+          }),
+        )}`,
+      );
+    } finally {
+      watched ??= files.stop();
       await running.remove();
     }
   }, 240_000);
