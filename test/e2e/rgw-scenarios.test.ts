@@ -9,12 +9,13 @@
  * with the rotations, request counts and failures it observed. Skipped, with the reason as the test
  * name, when the Ceph packages are missing.
  */
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startPodPipeline, type PodPipeline } from "../../sim/pipeline/index.js";
-import type { PodResult, RunningPod } from "../../sim/kubelet/index.js";
-import { watchCredentialFiles, type FileWatchReport } from "./credential-files-watch.js";
+import type { ImageTable, PodResult, RunningPod } from "../../sim/kubelet/index.js";
+import { watchCredentialFiles } from "./credential-files-watch.js";
 import { af3WorkerPod, annotate, type Obj } from "../support/fixtures.js";
 import { REPO_ROOT } from "../support/shared.js";
 import { CEPH_MISSING_REASON, cephPackagesPresent, rotateStaticKey, startCephRgw, writeKvV2, type CephRgw, type S3Key } from "./ceph/ceph-rgw.js";
@@ -98,7 +99,7 @@ async function admitted(pod: Obj): Promise<Obj> {
   return outcome.pod;
 }
 
-function start(pod: Obj, images: Record<string, { replace: string[] }>): RunningPod {
+function start(pod: Obj, images: ImageTable): RunningPod {
   return pipeline.run(pod, {
     images,
     objects: { configMaps: { "airflow-config": { "airflow.cfg": "[core]\nexecutor = KubernetesExecutor\n" } } },
@@ -328,7 +329,7 @@ describe.skipIf(!present)("issue 4 scenarios on real Ceph RGW", () => {
       "rgw-sts",
       { connId: "rgw_default" },
     );
-    let watched: FileWatchReport | undefined;
+    let stopped = false;
     try {
       const task = loop(running);
       await until(() => ((task.progress()?.accessKeyIds.length ?? 0) >= 2 ? true : undefined), 60_000, "a first rotation seen by boto3");
@@ -350,7 +351,8 @@ describe.skipIf(!present)("issue 4 scenarios on real Ceph RGW", () => {
       await until(() => (task.progress()!.round >= rounds + 10 ? true : undefined), 30_000, "ten more rounds");
       task.stop();
       const result = await running.result;
-      watched = files.stop();
+      const watched = files.stop();
+      stopped = true;
       expectSucceeded(result);
       const r = task.report();
       expectCleanLoop(r);
@@ -373,8 +375,66 @@ describe.skipIf(!present)("issue 4 scenarios on real Ceph RGW", () => {
         )}`,
       );
     } finally {
-      watched ??= files.stop();
+      if (!stopped) files.stop();
       await running.remove();
     }
   }, 240_000);
+  describe("scenarios 6 and 7: more consumers as containers of one injected pod (exactly the injected env and files)", () => {
+    let result: PodResult;
+    let podMs = 0;
+    const lastJson = (container: string): Record<string, unknown> => {
+      const lines = (result.logs[container] ?? "").trim().split("\n");
+      return JSON.parse(lines.at(-1) ?? "") as Record<string, unknown>;
+    };
+
+    beforeAll(async () => {
+      // airflow_conn_check.py writes into an existing bucket (the role may use the admin's `avi-*` buckets)
+      const admin = new S3Client({ endpoint: rgw.endpoint, region: rgw.region, forcePathStyle: true, credentials: { accessKeyId: rgw.admin.accessKey, secretAccessKey: rgw.admin.secretKey } });
+      await admin.send(new CreateBucketCommand({ Bucket: "avi-scenario7" }));
+      admin.destroy();
+      const pod = await admitted(
+        workerPod("rgw-sts", {}, {
+          containers: [
+            { name: "awscli", image: "amazon/aws-cli:2.9.19", securityContext: { runAsUser: 50000 } },
+            { name: "sdk-js", image: "node:24-slim", securityContext: { runAsUser: 50000 } },
+          ],
+        }),
+      );
+      const started = Date.now();
+      const running = start(pod, {
+        // scenario 7: the Airflow task reads the agent's connections file as LocalFilesystemBackend does
+        "apache/airflow": { replace: [PYTHON, join(TASKS, "airflow_conn_check.py"), `${CREDENTIALS_DIR}/airflow/connections.json`, "rgw_default", "avi-scenario7"] },
+        // scenario 6: Debian aws-cli through the aws/config profile, the JS SDK v3 through the endpoint
+        "amazon/aws-cli": { replace: [join(TASKS, "awscli_check.sh"), "rgw-sts", "avi-scenario6"] },
+        // HOME: what the container runtime (runc) sets for a uid without a passwd entry; sim/kubelet does
+        // not, and the JS SDK's shared-config loader needs a home directory.
+        node: { replace: [process.execPath, join(TASKS, "sdk_s3_check.mjs"), "avi-scenario6", "5"], env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: "/" } },
+      });
+      try {
+        result = await running.result;
+        podMs = Date.now() - started;
+      } finally {
+        await running.remove();
+      }
+    }, 120_000);
+
+    it("scenario 6: aws-cli (aws/config credential_process profile) and @aws-sdk/client-s3 (endpoint) reach RGW", () => {
+      expectSucceeded(result);
+      const cli = lastJson("awscli");
+      const sdk = lastJson("sdk-js");
+      expect(cli).toMatchObject({ ok: true, profile: "rgw-sts", bucket: "avi-scenario6", endpoint: rgw.endpoint });
+      expect(sdk).toMatchObject({ ok: true, bucket: "avi-scenario6", objects: 5, failures: [], endpoint: rgw.endpoint });
+      expect(String(cli["accessKeyId"])).not.toBe("");
+      expect((sdk["accessKeyIds"] as string[]).length).toBeGreaterThanOrEqual(1);
+      // awscli: head-bucket (+ create) + put + get; the JS SDK: head-bucket (+ create) + 5 × (put + get)
+      console.info(`scenario 6: ${JSON.stringify({ isolation: result.isolation, awscli: { ok: cli["ok"], s3Requests: "head/create-bucket + put + get", failures: 0 }, sdkJs: { ok: sdk["ok"], objects: sdk["objects"], keysSigning: (sdk["accessKeyIds"] as string[]).length, s3Requests: 2 + 2 * 5, failures: (sdk["failures"] as unknown[]).length }, podMs })}`);
+    });
+
+    it("scenario 7: the agent's airflow/connections.json parses as Airflow's LocalFilesystemBackend parses it and its aws connection reaches RGW", () => {
+      expectSucceeded(result);
+      const conn = lastJson("base");
+      expect(conn).toMatchObject({ ok: true, connId: "rgw_default", connType: "aws", hasSessionToken: true, endpoint: rgw.endpoint, region: rgw.region, bucket: "avi-scenario7" });
+      console.info(`scenario 7: ${JSON.stringify({ isolation: result.isolation, ok: conn["ok"], connType: conn["connType"], hasSessionToken: conn["hasSessionToken"], s3Requests: "put + get", failures: 0, podMs })}`);
+    });
+  });
 });
