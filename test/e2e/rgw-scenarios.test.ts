@@ -223,7 +223,7 @@ describe.skipIf(!present)("issue 4 scenarios on real Ceph RGW", () => {
     const pod = await admitted(workerPod("rgw-sts", loopEnv("avi-scenario1", 120)));
     const env = envOf(pod, "base");
     // What the task gets: nothing but the injected env (the inline token for botocore 1.29).
-    expect(Object.keys(env)).toEqual(expect.arrayContaining(["AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_AUTHORIZATION_TOKEN", "AWS_ENDPOINT_URL_S3", "AWS_REGION"]));
+    expect(Object.keys(env)).toEqual(expect.arrayContaining(["AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_AUTHORIZATION_TOKEN", "AWS_ENDPOINT_URL_S3", "AWS_REGION", "AWS_DEFAULT_REGION"]));
     expect(env).not.toHaveProperty("AWS_ACCESS_KEY_ID");
 
     const started = Date.now();
