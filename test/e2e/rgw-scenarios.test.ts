@@ -10,6 +10,7 @@
  * name, when the Ceph packages are missing.
  */
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { randomBytes } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -81,6 +82,8 @@ function readJson<T>(path: string): T | undefined {
 /** The Airflow 3 worker pod with the inject annotation; `base` gets `env` from the pod author. */
 function workerPod(credentials: string, env: Record<string, string>, extra: { containers?: Obj[]; annotations?: Record<string, string> } = {}): Obj {
   const pod = annotate(af3WorkerPod(), { "airflow-vault.io/inject": "true", "airflow-vault.io/credentials": credentials, ...extra.annotations });
+  // A unique name per pod, as the executor's create_unique_id gives every task try.
+  (pod["metadata"] as Obj)["name"] = `etl-load-s3-${randomBytes(4).toString("hex")}`;
   const spec = pod["spec"] as { containers: Obj[] };
   const base = spec.containers[0]!;
   base["env"] = [...((base["env"] as Obj[] | undefined) ?? []), ...Object.entries(env).map(([name, value]) => ({ name, value }))];
