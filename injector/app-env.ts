@@ -29,6 +29,8 @@ export const LOCAL_FILESYSTEM_BACKEND = "airflow.secrets.local_filesystem.LocalF
 const BACKEND_ENV = { 2: "AIRFLOW__SECRETS__BACKEND", 3: "AIRFLOW__WORKERS__SECRETS_BACKEND" } as const;
 const BACKEND_CONFIGURED = [2, 3].flatMap((v) => ["", "_CMD", "_SECRET"].map((s) => `${BACKEND_ENV[v as 2 | 3]}${s}`));
 
+const REGION_ENV = ["AWS_REGION", "AWS_DEFAULT_REGION"] as const;
+
 /** Variables that take precedence over the container-credentials endpoint in botocore's default chain. */
 const SHADOWING = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"];
 
@@ -65,7 +67,11 @@ export function appEnv(container: ContainerView, ctx: AppEnvContext): { env: Env
     if (ctx.mode === "init" && !present.has("AWS_CONFIG_FILE")) add("AWS_PROFILE", ctx.defaultCredential.name);
   }
   if (ctx.defaultCredential.endpoint !== undefined) add("AWS_ENDPOINT_URL_S3", ctx.defaultCredential.endpoint);
-  if (ctx.defaultCredential.region !== undefined) add("AWS_REGION", ctx.defaultCredential.region);
+  // AWS_REGION for current SDKs, AWS_DEFAULT_REGION for older botocore (Debian bookworm's 1.29) and aws-cli v1, which
+  // read only that one; a region the pod author set in either stays the only one (no SDK then sees ours).
+  if (ctx.defaultCredential.region !== undefined && !REGION_ENV.some((name) => present.has(name))) {
+    for (const name of REGION_ENV) add(name, ctx.defaultCredential.region);
+  }
 
   if (ctx.airflowConnections) {
     const configured = BACKEND_CONFIGURED.filter((name) => present.has(name));

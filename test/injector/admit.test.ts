@@ -128,6 +128,19 @@ describe("denial messages name the annotation or profile and the fix", () => {
 });
 
 describe("what is injected", () => {
+  it("the default credential's region goes into AWS_REGION and AWS_DEFAULT_REGION (older botocore, e.g. 1.29, and aws-cli v1 read only the latter), unless the container sets either", () => {
+    const region = (env: { name: string; value: string }[]): Record<string, string> => {
+      const p = pod(undefined, { containers: [{ name: "base", image: "apache/airflow:3.1.0", env }] });
+      const e = envOf(containerNamed(injectAndCheck(p, "airflow", settings).patched, "base"));
+      return Object.fromEntries(Object.entries(e).filter(([k]) => k.endsWith("REGION")));
+    };
+    const ours = region([])["AWS_REGION"];
+    expect(ours).toBeDefined();
+    expect(region([])).toEqual({ AWS_REGION: ours, AWS_DEFAULT_REGION: ours });
+    expect(region([{ name: "AWS_DEFAULT_REGION", value: "eu-west-1" }])).toEqual({ AWS_DEFAULT_REGION: "eu-west-1" });
+    expect(region([{ name: "AWS_REGION", value: "eu-west-2" }])).toEqual({ AWS_REGION: "eu-west-2" });
+  });
+
   it("env is added only where the container does not set it, and shadowing env gives warnings", () => {
     const p = pod(undefined, {
       containers: [
@@ -145,6 +158,8 @@ describe("what is injected", () => {
     const env = envOf(containerNamed(patched, "base"));
     expect(env["AWS_REGION"]).toBe("eu-west-1");
     expect(Object.keys(env).filter((k) => k === "AWS_REGION")).toHaveLength(1);
+    // the author's region stays the only one: no AWS_DEFAULT_REGION that older SDKs would prefer
+    expect(env).not.toHaveProperty("AWS_DEFAULT_REGION");
     expect(decision.warnings).toContain('container "base" sets AWS_ACCESS_KEY_ID, which wins over avi\'s credentials in the AWS SDK default chain');
   });
 

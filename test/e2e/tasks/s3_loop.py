@@ -21,6 +21,9 @@ Env:
   S3_LOOP_PREFIX      key prefix (default loop/<hostname>-<pid>)
   S3_LOOP_RETRIES     botocore retries per request (default 0: every failed HTTP attempt is counted)
   S3_LOOP_PROGRESS    print a progress line (JSON, no secrets) to stdout every this many seconds (default: never)
+  S3_LOOP_PROGRESS_FILE after every round, atomically write {"round","accessKeyId","accessKeyIds","requests",
+                         "failedRequests"} here (the key that signed the round's last request), so a test can
+                         follow the session live (e.g. remove an old key only once the session has moved on)
 Exit: 0 all requests succeeded and every object read back intact; 1 otherwise; 2 usage error.
 """
 import hashlib
@@ -63,6 +66,13 @@ def describe(err):
     return {"error": f"{type(err).__name__}: {err}", "code": None, "status": None}
 
 
+def write_json(path, value):
+    tmp = f"{path}.tmp"
+    with open(tmp, "w") as f:
+        json.dump(value, f, indent=2)
+    os.replace(tmp, path)
+
+
 def main():
     report_path = os.environ.get("S3_LOOP_REPORT") or (sys.argv[1] if len(sys.argv) > 1 else None)
     if not report_path:
@@ -76,6 +86,7 @@ def main():
         usage(f"bad number in S3_LOOP_SECONDS/S3_LOOP_INTERVAL/S3_LOOP_RETRIES/S3_LOOP_PROGRESS: {e}")
     bucket = os.environ.get("S3_LOOP_BUCKET", "avi-loop")
     stop_file = os.environ.get("S3_LOOP_STOP_FILE")
+    progress_path = os.environ.get("S3_LOOP_PROGRESS_FILE")
     prefix = os.environ.get("S3_LOOP_PREFIX", f"loop/{socket.gethostname()}-{os.getpid()}")
     endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
@@ -159,6 +170,9 @@ def main():
             if got is not None and hashlib.sha256(got).hexdigest() != objects[key]:
                 mismatches.append({"key": key, "phase": "loop"})
         n += 1
+        if progress_path:
+            write_json(progress_path, {"round": n, "accessKeyId": current["access_key_id"], "accessKeyIds": list(key_order),
+                                       "requests": sum(counts.values()), "failedRequests": len(failures)})
         time.sleep(interval)
 
     verified = 0
@@ -191,10 +205,7 @@ def main():
         "accessKeyIds": [keys_seen[ak] for ak in key_order],
         "accessKeyChanges": max(0, len(key_order) - 1),
     }
-    tmp = f"{report_path}.tmp"
-    with open(tmp, "w") as f:
-        json.dump(report, f, indent=2)
-    os.replace(tmp, report_path)
+    write_json(report_path, report)
     print(f"s3_loop: ok={ok} requests={report['requests']['total']} failed={len(failures)} objects={len(objects)} "
           f"verified={verified} keys={len(key_order)}", file=sys.stderr)
     sys.exit(0 if ok else 1)
