@@ -109,6 +109,8 @@ export interface RunningPod {
   remove(): Promise<void>;
 }
 
+const REMOVED = "the pod was removed while starting";
+
 const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15 };
 
 function exitCodeOf(exit: Exit): number {
@@ -136,6 +138,7 @@ class PodRun implements RunningPod {
   private readonly abort = new AbortController();
   private current: PodPhase = "Pending";
   private removed = false;
+  private removing: Promise<void> | undefined;
 
   constructor(
     pod: Pod,
@@ -202,6 +205,8 @@ class PodRun implements RunningPod {
 
   /** Start a container; a config or image error fails it without a process. */
   private tryStart(slot: Slot): ContainerProcess | string {
+    // Checked right before the (synchronous) spawn: nothing starts once remove() has begun.
+    if (this.removed) return REMOVED;
     try {
       return this.start(slot);
     } catch (err) {
@@ -219,10 +224,15 @@ class PodRun implements RunningPod {
     } catch (err) {
       failure = { reason: "FailedMount", message: (err as Error).message };
     }
+    // Every start-up step awaits; remove() may have begun meanwhile.
+    const removedWhileStarting = (): boolean => {
+      if (this.removed) failure ??= { reason: "PodRemoved", message: REMOVED };
+      return this.removed;
+    };
     const sidecars: Slot[] = [];
     this.current = "Pending";
     for (const slot of this.slots.filter((s) => s.kind !== "main")) {
-      if (failure !== undefined) break;
+      if (failure !== undefined || removedWhileStarting()) break;
       const proc = this.tryStart(slot);
       if (typeof proc === "string") {
         failure = { reason: slot.status.reason ?? "Error", message: proc };
@@ -231,6 +241,7 @@ class PodRun implements RunningPod {
       await proc.ready;
       if (slot.kind === "init") {
         const code = exitCodeOf(await proc.exited);
+        if (removedWhileStarting()) break;
         if (code !== 0) failure = { reason: "InitContainerFailed", message: `init container ${slot.container.name} exited ${code}` };
         continue;
       }
@@ -238,9 +249,13 @@ class PodRun implements RunningPod {
       if (slot.container.startupProbe === undefined) continue;
       const probeAbort = new AbortController();
       const exited = proc.exited.then(() => probeAbort.abort());
+      const onRemove = (): void => probeAbort.abort();
+      this.abort.signal.addEventListener("abort", onRemove, { once: true });
       const outcome = await runStartupProbe(slot.container.startupProbe, { container: slot.container, podIP: this.facts.podIP, exec: async (argv, timeoutMs) => (await proc.exec(argv, timeoutMs)).code }, this.clock, probeAbort.signal);
       probeAbort.abort();
+      this.abort.signal.removeEventListener("abort", onRemove);
       await Promise.race([exited, Promise.resolve()]);
+      if (removedWhileStarting()) break;
       this.update(slot, { startupProbeAttempts: outcome.attempts, started: outcome.started });
       if (!outcome.started) {
         // A real kubelet would restart the sidecar and keep the pod in Init; the simulator fails fast.
@@ -254,7 +269,7 @@ class PodRun implements RunningPod {
     }
 
     const mains = this.slots.filter((s) => s.kind === "main");
-    if (failure === undefined) {
+    if (failure === undefined && !removedWhileStarting()) {
       this.current = "Running";
       const running: Promise<Exit>[] = [];
       for (const slot of mains) {
@@ -368,11 +383,19 @@ class PodRun implements RunningPod {
   }
 
   async remove(): Promise<void> {
-    if (this.removed) return;
+    this.removing ??= this.tearDown();
+    return this.removing;
+  }
+
+  private async tearDown(): Promise<void> {
     this.removed = true;
     this.abort.abort();
-    for (const s of this.slots) if (s.process?.running === true) s.process.kill();
+    // The whole group, even when its leader has exited: whatever the container started goes too.
+    for (const s of this.slots) s.process?.kill();
     await Promise.all(this.slots.flatMap((s) => (s.process === undefined ? [] : [s.process.exited])));
+    // Start-up may be between steps (volume setup, a probe): let it notice and finish, so it creates
+    // nothing after the directories are gone.
+    await this.result.catch(() => undefined);
     this.volumes.remove();
     rmSync(this.podDir, { recursive: true, force: true });
   }

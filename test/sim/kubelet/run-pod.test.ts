@@ -4,7 +4,11 @@
  * SIGKILL after the grace period. Probe periods, the grace period and token rotation run on a fake
  * clock; the processes are real. Each test states the isolation mode it ran in.
  */
-import { existsSync, readFileSync, readlinkSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createServiceAccountIssuer, reviewToken } from "../../../sim/apiserver/authn/index.js";
@@ -226,5 +230,47 @@ describe(`runPod (isolation: ${mode})`, () => {
     const stubborn = result.containers.find((c) => c.name === "stubborn")!;
     expect(stubborn).toMatchObject({ killed: true, signal: "SIGKILL", exitCode: 137 });
     expect(result.phase).toBe("Succeeded"); // a sidecar's exit code at shutdown does not decide the phase
+  });
+});
+
+describe(`RunningPod.remove() while the pod is starting (isolation: ${mode})`, () => {
+  it("aborts start-up: the sidecar's group is killed, no later container is spawned, the pod's directories are gone", async () => {
+    const time = new FakeTime();
+    // The probe target: fails until flipped, so the test decides when start-up could go on.
+    let healthy = false;
+    const server = createServer((_req, res) => res.writeHead(healthy ? 200 : 503).end());
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const port = (server.address() as AddressInfo).port;
+    const workDir = mkdtempSync(join(tmpdir(), "avi-kubelet-remove-test-"));
+    try {
+      const lines: string[] = [];
+      const pod = start(
+        podOf({
+          // The sidecar leaves a grandchild behind in its group, as an agent's helpers would.
+          initContainers: [sh("side", "sleep 299.75 & trap 'exit 0' TERM; while :; do sleep 0.05; done", { restartPolicy: "Always", startupProbe: { httpGet: { port, path: "/ready" }, periodSeconds: 1, failureThreshold: 100 } })],
+          containers: [sh("main", "sleep 300")],
+        }),
+        { clock: time, workDir, log: (l) => lines.push(l) },
+      );
+      await pod.waitFor("side", (s) => s.state === "running");
+      await time.advance(1_000);
+      await pod.remove();
+      expect(readdirSync(workDir)).toEqual([]);
+      expect(pod.status("side").state).toBe("terminated");
+      // Start-up must not go on: the probe would pass now.
+      healthy = true;
+      await time.advance(5_000);
+      await new Promise((r) => setTimeout(r, 200));
+      const result = await pod.result;
+      expect(result).toMatchObject({ phase: "Failed", reason: "PodRemoved" });
+      expect(pod.status("main").state).toBe("waiting");
+      expect(lines.some((l) => l.includes("started main container"))).toBe(false);
+      expect(readdirSync(workDir)).toEqual([]);
+      // Nothing of the pod's process group survived (the backgrounded `sleep 299.75`).
+      expect(execFileSync("ps", ["-eo", "args"], { encoding: "utf8" }).split("\n").filter((l) => l.trim() === "sleep 299.75")).toEqual([]);
+    } finally {
+      await new Promise((r) => server.close(r));
+      rmSync(workDir, { recursive: true, force: true });
+    }
   });
 });
