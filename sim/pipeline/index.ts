@@ -128,6 +128,26 @@ async function startWebhook(avi: string, args: readonly string[], lines: string[
   return { child, port };
 }
 
+/**
+ * `remove()` also deletes the pod object, as deleting a pod does on a real API server: its record goes
+ * (so a pod of the same name can run again, with a new UID) and its bound tokens stop passing
+ * TokenReview. Only the record of this pod (same UID) is deleted.
+ */
+function deletingOnRemove(running: RunningPod, auth: KubernetesAuthStack): RunningPod {
+  const { name, namespace } = running.pod.metadata;
+  const remove = async (): Promise<void> => {
+    await running.remove();
+    if (auth.issuer.cluster.pod(namespace, name)?.uid === running.uid) auth.issuer.cluster.deletePod(namespace, name);
+  };
+  return new Proxy(running, {
+    get: (target, prop) => {
+      if (prop === "remove") return remove;
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
 /** Starts sim/vault and the pipeline on it; see {@link PodPipeline}. */
 export async function startPodPipeline(options: PodPipelineOptions): Promise<PodPipeline> {
   const vault = await startVaultSim(options.vault);
@@ -247,8 +267,9 @@ export async function startPodPipelineOn(vault: VaultTarget, options: ExternalVa
           objects: { ...runOptions.objects, configMaps: { "kube-root-ca.crt": { "ca.crt": auth.tokenReview.caPem }, ...runOptions.objects?.configMaps } },
           images: { [AVI_IMAGE]: aviImage(repoRoot), ...runOptions.images },
         });
-        pods.push(running);
-        return running;
+        const removable = deletingOnRemove(running, auth);
+        pods.push(removable);
+        return removable;
       },
       stop: stopAll,
     };
