@@ -10,12 +10,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { realClock, sleepOn, type KubeletClock } from "./clock.js";
-import { ContainerProcess, type Exit } from "./container-process.js";
+import { ContainerProcess, identityOf, type Exit } from "./container-process.js";
 import { containerEnv, expandCommand, type ClusterObjects, type PodRuntimeFacts } from "./env.js";
 import { containerArgv, resolveImage, type ImageTable } from "./images.js";
 import { detectIsolation, SYSTEM_PATH, type Isolation, type IsolationMode } from "./isolation.js";
 import { parsePod, type Container, type Pod } from "./pod-spec.js";
 import { runStartupProbe } from "./probe.js";
+import { hostPasswd, withRuntimeHome } from "./runtime-home.js";
 import { PodVolumes, type TokenIssuer, type TokenRotationEvent } from "./volumes.js";
 
 export interface KubeletOptions {
@@ -176,7 +177,8 @@ class PodRun implements RunningPod {
   private start(slot: Slot): ContainerProcess {
     const { container } = slot;
     const image = resolveImage(this.options.images, container.image);
-    const { env, declared } = containerEnv(this.pod, container, this.facts, this.options.objects ?? {}, image.env ?? { PATH: process.env["PATH"] ?? SYSTEM_PATH });
+    const { env: declaredEnv, declared } = containerEnv(this.pod, container, this.facts, this.options.objects ?? {}, image.env ?? { PATH: process.env["PATH"] ?? SYSTEM_PATH });
+    const env = withRuntimeHome(declaredEnv, identityOf(this.pod, container).uid, hostPasswd());
     const argv = containerArgv(image, expandCommand(container, declared));
     const proc = new ContainerProcess({
       pod: this.pod,

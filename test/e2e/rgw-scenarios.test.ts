@@ -409,9 +409,8 @@ describe.skipIf(!present)("issue 4 scenarios on real Ceph RGW", () => {
         "apache/airflow": { replace: [PYTHON, join(TASKS, "airflow_conn_check.py"), `${CREDENTIALS_DIR}/airflow/connections.json`, "rgw_default", "avi-scenario7"] },
         // scenario 6: Debian aws-cli through the aws/config profile, the JS SDK v3 through the endpoint
         "amazon/aws-cli": { replace: [join(TASKS, "awscli_check.sh"), "rgw-sts", "avi-scenario6"] },
-        // HOME: what the container runtime (runc) sets for a uid without a passwd entry; sim/kubelet does
-        // not, and the JS SDK's shared-config loader needs a home directory.
-        node: { replace: [process.execPath, join(TASKS, "sdk_s3_check.mjs"), "avi-scenario6", "5"], env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: "/" } },
+        // HOME comes from sim/kubelet as runc sets it (`/` for uid 50000, which has no passwd entry).
+        node: { replace: [process.execPath, join(TASKS, "sdk_s3_check.mjs"), "avi-scenario6", "5"] },
       });
       try {
         result = await running.result;

@@ -10,6 +10,7 @@ import { writeAtomically } from "../../../sim/kubelet/atomic-writer.js";
 import { ContainerConfigError, containerEnv, expand, expandCommand } from "../../../sim/kubelet/env.js";
 import { planMounts, rewritePaths, type HostKind } from "../../../sim/kubelet/mount-plan.js";
 import { parsePod } from "../../../sim/kubelet/pod-spec.js";
+import { homeOf, withRuntimeHome } from "../../../sim/kubelet/runtime-home.js";
 
 const facts = { uid: "uid-1", nodeName: "node-a", podIP: "127.0.0.1", hostIP: "127.0.0.1" };
 
@@ -129,5 +130,20 @@ describe("AtomicWriter", () => {
     expect(readlinkSync(join(dir, "..data"))).not.toBe(first);
     expect(readFileSync(join(dir, "token"), "utf8")).toBe("two");
     expect(readdirSync(dir).sort()).toEqual(["..data", readlinkSync(join(dir, "..data")), "token"].sort());
+  });
+});
+
+describe("HOME as the runtime sets it (runc libcontainer/env.go prepareEnv)", () => {
+  const passwd = "root:x:0:0:root:/root:/bin/bash\nairflow:x:50000:0::/home/airflow:/bin/bash\nairflow2:x:50000:0::/second:/bin/sh\n";
+  it("takes the uid's passwd home (first entry), else /", () => {
+    expect(homeOf(0, passwd)).toBe("/root");
+    expect(homeOf(50000, passwd)).toBe("/home/airflow");
+    expect(homeOf(65532, passwd)).toBe("/");
+    expect(homeOf(0, "")).toBe("/");
+  });
+  it("adds HOME only when the env has none or an empty one", () => {
+    expect(withRuntimeHome({ PATH: "/bin" }, 65532, passwd)).toEqual({ PATH: "/bin", HOME: "/" });
+    expect(withRuntimeHome({ HOME: "" }, 0, passwd)).toEqual({ HOME: "/root" });
+    expect(withRuntimeHome({ HOME: "/data" }, 0, passwd)).toEqual({ HOME: "/data" });
   });
 });

@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createServiceAccountIssuer, reviewToken } from "../../../sim/apiserver/authn/index.js";
 import { detectIsolation, HOST_SHELL_IMAGE, runPod, type KubeletOptions, type RunningPod } from "../../../sim/kubelet/index.js";
+import { homeOf } from "../../../sim/kubelet/runtime-home.js";
 import { FakeTime } from "../../support/fake-time.js";
 
 const mode = detectIsolation().mode;
@@ -141,6 +142,23 @@ describe(`runPod (isolation: ${mode})`, () => {
       ),
     ).result;
     expect(result.logs["main"]).toBe("hi-t t ns 0000-1111 etl worker 127.0.0.1 t\n");
+  });
+
+  it("sets HOME as the runtime does: the uid's passwd entry, else /; the pod's or image's env wins", async () => {
+    const echo = (name: string, extra: Record<string, unknown> = {}): Record<string, unknown> => sh(name, 'echo "HOME=$HOME"', extra);
+    const result = await start(
+      podOf({
+        containers: [
+          echo("root"),
+          echo("nopasswd", { securityContext: { runAsUser: 54321 } }),
+          echo("podenv", { securityContext: { runAsUser: 54321 }, env: [{ name: "HOME", value: "/tmp" }] }),
+          echo("imageenv", { image: "withhome" }),
+        ],
+      }),
+      { images: { sh: HOST_SHELL_IMAGE, withhome: { entrypoint: [], env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: "/srv" } } } },
+    ).result;
+    expect(result.phase, result.message).toBe("Succeeded");
+    expect(result.logs).toEqual({ root: `HOME=${homeOf(0, readFileSync("/etc/passwd", "utf8"))}\n`, nopasswd: "HOME=/\n", podenv: "HOME=/tmp\n", imageenv: "HOME=/srv\n" });
   });
 
   it.runIf(mode === "mount-namespace")("mount namespace: mounts appear at their mountPath for the container only, readOnly is enforced, runAsUser and fsGroup apply", async () => {
