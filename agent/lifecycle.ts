@@ -18,14 +18,15 @@
  *   pending ──fetch-ok──▶ served ──renew-ok──▶ served (renewable leases, LifetimeWatcher timing)
  *   served ──replacement due (rotation-policy.ts)──▶ fetch ──ok──▶ new version served; the old one is
  *     kept valid and revoked a minute after the last Expiration served for it
- *   fetch/renew failures ──▶ backoff (1 s → 5 min before the first success, then 10 s → 5 min ±50 %),
+ *   fetch/renew failures ──▶ backoff (1 s → 5 min before the first success, then 10 s → 5 min ±50 %,
+ *     capped at ¼ of the served credential's remaining validity),
  *     the last valid credential stays served until it expires; nothing is ever deleted
  *   lease not found / token dead ──▶ re-fetch now
  *
  * Stopping: timers cleared, in-flight calls abandoned; leases revoked, then tokens; exit 0.
  * Init mode: login, fetch, write, exit 0 — no renewals, no revocation.
  */
-import { AUTH_BACKOFF, RENEW_BACKOFF, backoffDelay, type BackoffPolicy } from "./backoff.js";
+import { AUTH_BACKOFF, RENEW_BACKOFF, backoffDelay, refreshRetryDelay, type BackoffPolicy } from "./backoff.js";
 import type { CredentialSpec } from "./config.js";
 import type { IssuedCredential, S3Credential } from "./credential-format.js";
 import { calculateGrace, renewSleep, renewalExhausted } from "./lifetime-watcher.js";
@@ -492,7 +493,9 @@ export class Lifecycle {
         return;
       default: {
         this.auth.renewFailures++;
-        const delay = Math.max(backoffDelay(RENEW_BACKOFF, this.auth.renewFailures, this.options.random()), error.retryAfterMs ?? 0);
+        // Capped by the token's remaining life: it bounds every lease minted under it.
+        const r = this.options.random();
+        const delay = Math.max(refreshRetryDelay(backoffDelay(RENEW_BACKOFF, this.auth.renewFailures, r), token.expiresAt - this.now, r), error.retryAfterMs ?? 0);
         this.log("warn", "Vault token renewal failed; retrying", { error: error.message, kind: error.kind, retry_in_ms: delay });
         if (this.now + delay >= token.expiresAt - token.graceMs) this.scheduleRelogin(token);
         else this.scheduleAuth("renew", this.now + delay);
@@ -631,7 +634,11 @@ export class Lifecycle {
     const hardEnd = v.renewable ? bound : Math.min(v.leaseEnd, bound);
     const maxAgeMs = c.spec.refreshInterval !== undefined ? c.spec.refreshInterval * 1000 : c.spec.format === "kv" ? DEFAULT_KV_REFRESH_MS : undefined;
     const plan = planReplacement({ issuedAt: v.issuedAt, hardEnd, graceMs: v.graceMs, maxAgeMs });
-    const at = Math.max(plan.at, fresh ? v.issuedAt + MIN_INTERVAL_MS : this.now);
+    // Bound by its token's end (not by its own lease): once that end is fixed, a fresh login gives a
+    // full life, so replace it LEAD ahead of that end — not at ⅔ of what was left, as for a short TTL.
+    const tokenBounded = bound < (v.renewable ? Infinity : v.leaseEnd);
+    const planned = tokenBounded ? Math.min(plan.at, bound - LEAD_MS) : plan.at;
+    const at = Math.max(planned, fresh ? v.issuedAt + MIN_INTERVAL_MS : this.now);
     v.replaceAt = fresh ? at : Math.min(v.replaceAt, Math.max(at, this.now));
     if (fresh && plan.shortTtl && hardEnd === v.leaseEnd && !c.warned.has("short-ttl")) {
       c.warned.add("short-ttl");
@@ -740,7 +747,10 @@ export class Lifecycle {
     }
     const v = c.current;
     const policy = v === undefined ? AUTH_BACKOFF : RENEW_BACKOFF;
-    let at = this.now + Math.max(backoffDelay(policy, c.failures, this.options.random()), error.retryAfterMs ?? 0);
+    const r = this.options.random();
+    const left = v === undefined ? 0 : this.validUntil(v) - this.now;
+    const delay = left > 0 ? refreshRetryDelay(backoffDelay(policy, c.failures, r), left, r) : backoffDelay(policy, c.failures, r);
+    let at = this.now + Math.max(delay, error.retryAfterMs ?? 0);
     if (v !== undefined) {
       const until = this.validUntil(v);
       // Try once more before the served credential expires, however long the backoff.
@@ -820,7 +830,9 @@ export class Lifecycle {
         break;
       default: {
         c.failures++;
-        const at = this.now + Math.max(backoffDelay(RENEW_BACKOFF, c.failures, this.options.random()), error.retryAfterMs ?? 0);
+        const r = this.options.random();
+        const delay = refreshRetryDelay(backoffDelay(RENEW_BACKOFF, c.failures, r), this.validUntil(v) - this.now, r);
+        const at = this.now + Math.max(delay, error.retryAfterMs ?? 0);
         this.log("warn", "lease renewal failed; retrying", { ...fields, retry_in_ms: at - this.now });
         if (at < this.validUntil(v) - MIN_INTERVAL_MS) v.renewAt = at;
         else {

@@ -355,6 +355,25 @@ describe("faults", () => {
     expect(accessKey(h, "etl")).not.toBe(key);
   });
 
+  it("after a 10-minute outage that began at a rotation, retries within ¼ of the remaining validity, not after a 5-minute backoff", async () => {
+    for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
+      const h = await start(createHarness({ credentials: [STS] }, (v) => v.engines.set(STS.path, engines.sts(3600)), seed));
+      const key = accessKey(h, "etl");
+      // Vault goes away just before the planned replacement (≈ 42–44 min) and for 12 minutes.
+      await h.time.advance(40 * MIN);
+      h.vault.down = true;
+      await h.time.advance(12 * MIN);
+      expect(accessKey(h, "etl")).toBe(key);
+      h.vault.down = false;
+      // ≈ 8 min of validity left: the next attempt comes within 2 min (the renew backoff alone: up to
+      // 7.5), and a credential minted with the old token before the new login is replaced at once
+      // after it (bound by that token's end, not a short TTL to rotate at ⅔).
+      await h.time.advance(2 * MIN + 5_000);
+      expect(accessKey(h, "etl"), `seed ${seed}`).not.toBe(key);
+      expect(h.servedAheadS("etl")).toBeGreaterThan(15 * 60);
+    }
+  });
+
   it("Vault sealed (503) during a rotation: backs off 10 s → 5 min ±50 % and succeeds once unsealed", async () => {
     const h = await start(createHarness({ credentials: [STS] }, (v) => v.engines.set(STS.path, engines.sts(3600))));
     h.vault.fail("read", "sealed", "Vault is sealed (HTTP 503)", { status: 503, times: 3 });
