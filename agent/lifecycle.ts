@@ -188,6 +188,16 @@ const PUBLISH_BACKOFF: BackoffPolicy = { initialMs: 1_000, maxMs: 30_000, jitter
 const MIN_CREDENTIAL_LIFE_MS = 2_000;
 /** Lower bound between two requests for the same credential (guards against zero-length plans). */
 const MIN_INTERVAL_MS = 1_000;
+
+/**
+ * A lease that died (with its token, or revoked outside) ends there: the credential no longer works,
+ * so it must not be served on — least of all with an `Expiration` in the past, which the dead token's
+ * forgotten bound would otherwise leave behind.
+ */
+function loseLease(v: Version, at: number): void {
+  v.leaseLost = true;
+  v.leaseEnd = Math.min(v.leaseEnd, at);
+}
 /** Assumed lease life when nothing better is known (for "is this token good for minting?"). */
 const ASSUMED_TTL_MS = 3600_000;
 
@@ -250,10 +260,14 @@ export class Lifecycle {
     return Math.min(v.leaseEnd, this.tokenBound(v));
   }
 
-  /** The `Expiration` served for the current version of a credential. */
+  /**
+   * The `Expiration` served for the current version of a credential. A replacement that is overdue
+   * (waiting for a login, say) is attempted from now on, so the served value never lies in the past
+   * while the credential is still valid.
+   */
   served(c: CredentialState): number | undefined {
     const v = c.current;
-    return v === undefined ? undefined : servedExpiration(this.validUntil(v), v.replaceAt);
+    return v === undefined ? undefined : servedExpiration(this.validUntil(v), Math.max(v.replaceAt, this.now));
   }
 
   tokenByGen(gen: number | undefined): Token | undefined {
@@ -530,7 +544,7 @@ export class Lifecycle {
     for (const c of this.credentials.values()) {
       const v = c.current;
       if (v !== undefined && v.tokenGen === token.gen && v.leaseId !== "" && !v.leaseLost) {
-        v.leaseLost = true;
+        loseLease(v, token.expiresAt);
         this.log("warn", `a credential's lease died with its Vault token (${why}); fetching a new one`, { credential: c.spec.name, lease_fp: this.options.fingerprint(v.leaseId) });
         if (c.op === "idle") {
           this.disarm(credTimer(c.spec.name));
@@ -538,7 +552,7 @@ export class Lifecycle {
           this.startCredentialOp(c, "fetch");
         }
       }
-      for (const s of c.superseded) if (s.tokenGen === token.gen) s.leaseLost = true;
+      for (const s of c.superseded) if (s.tokenGen === token.gen) loseLease(s, token.expiresAt);
     }
     if (wasCurrent) this.startLogin();
   }
@@ -695,7 +709,7 @@ export class Lifecycle {
     c.current = v;
     const token = this.tokenByGen(tokenGen);
     // The token died while this request was in flight: its new lease died with it.
-    if (leased && token?.dead === true) v.leaseLost = true;
+    if (leased && token?.dead === true) loseLease(v, token.expiresAt);
     if (leased && token !== undefined && Number.isFinite(token.expiresAt) && token.expiresAt < leaseEnd && token.fixedEnd && !c.warned.has("token-shorter")) {
       c.warned.add("token-shorter");
       this.log("warn", "the Vault token ends before this credential's lease; the lease will be re-minted with the next token (raise the Kubernetes auth role's token_max_ttl)", { credential: c.spec.name });
@@ -812,7 +826,7 @@ export class Lifecycle {
       case "lease-not-found":
       case "lease-expired":
         this.log("warn", "lease is gone (revoked outside the agent or expired); fetching a new credential", fields);
-        v.leaseLost = true;
+        loseLease(v, this.now);
         break;
       case "invalid-token": {
         // The token used for the renewal is gone; if it also created this lease, tokenDied re-fetches.

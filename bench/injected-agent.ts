@@ -97,13 +97,15 @@ export interface SpawnOptions {
   readonly clock?: SimClock;
   /** Collect stdout/stderr lines (default: discard stdout, pass stderr through). */
   readonly collect?: string[];
+  /** Run as this user (and group), as the container's runAsUser would. */
+  readonly uid?: number;
 }
 
 /** Spawns the injected agent as `node [--import scaled-clock] dist/avi.js <args>` with its env. */
 export function spawnInjectedAgent(agent: InjectedAgent, options: SpawnOptions = {}): ChildProcess {
   const preload = options.clock === undefined ? [] : ["--import", SCALED_CLOCK_PRELOAD];
   const env = { ...agent.env, ...(options.clock === undefined ? {} : scaledClockEnv(options.clock)) };
-  const child = spawn(process.execPath, [...preload, AVI_BIN, ...agent.args], { env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [...preload, AVI_BIN, ...agent.args], { env, stdio: ["ignore", "pipe", "pipe"], ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.uid }) });
   const sink = options.collect;
   const onData = (chunk: Buffer): void => {
     const lines = chunk.toString("utf8").split("\n").filter((l) => l !== "" && !l.startsWith("Warning: disabling flag --expose_wasm"));

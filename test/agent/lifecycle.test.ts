@@ -95,6 +95,27 @@ describe("Vault token (LifetimeWatcher)", () => {
     for (let i = 1; i < reads.length; i++) expect((reads[i] ?? 0) - (reads[i - 1] ?? 0)).toBeCloseTo(300, 0);
   });
 
+  it("a credential whose lease died with its token (no login possible) is no longer served, never with an Expiration in the past", async () => {
+    const h = await start(createHarness({ credentials: [STS, IAM] }, (v) => {
+      v.tokenTtlS = 3600;
+      v.tokenMaxS = 5400;
+      v.engines.set(STS.path, engines.sts(3600));
+      v.engines.set(IAM.path, engines.iamUser(3600, 12 * 3600));
+    }));
+    // The projected JWT expired (no kubelet rotation): every later login is refused.
+    h.vault.fail("login", "permission-denied", "invalid expiration time (exp) claim: token is expired", { status: 403, times: 1000 });
+    for (let i = 0; i < 16; i++) {
+      await h.time.advance(10 * MIN);
+      for (const name of [STS.name, IAM.name]) {
+        const a = h.serve(name);
+        if (a.status === 200) expect(a.credential.expiration, `${name} at ${(i + 1) * 10} min`).toBeGreaterThan(h.time.now());
+      }
+    }
+    // The token reached its 1h30m cap: the leases it created are gone, and so is what was served.
+    expect(h.serve(STS.name).status).toBe(503);
+    expect(h.serve(IAM.name).status).toBe(503);
+  });
+
   it("treats 403 permission denied on renew as non-renewable: re-login inside the grace, not at once", async () => {
     const h = await start(createHarness({ credentials: [KV] }, (v) => {
       v.engines.set(KV.path, engines.kv(() => ({ access_key: "a", secret_key: "b" })));
@@ -137,6 +158,17 @@ describe("Vault token (LifetimeWatcher)", () => {
     expect(h.vault.count("login")).toBe(2);
     expect(accessKey(h, "etl")).not.toBe(before);
     expect(h.logsMatching(/no longer valid|died with its Vault token/).length).toBeGreaterThan(0);
+  });
+
+  it("a credential whose lease died with a revoked token is not served while its re-fetch keeps failing", async () => {
+    const h = await start(createHarness({ credentials: [STS] }, (v) => v.engines.set(STS.path, engines.sts(3600))));
+    await h.time.advance(2 * MIN);
+    h.vault.revokeTokenOutside([...h.vault.tokens.keys()][0] ?? "");
+    h.vault.fail("read", "server", "internal error", { status: 500, times: 1000 });
+    // The token renewal at ~43 min finds the token gone; the new login works, the re-fetch does not.
+    await h.time.advance(50 * MIN);
+    expect(h.vault.count("login")).toBe(2);
+    expect(h.serve("etl").status).toBe(503);
   });
 
   it("a token revoked while its renewal is in flight leads to exactly one new login", async () => {
