@@ -8,7 +8,7 @@
  *
  * While a case runs, a watcher reads both credential_process files and the endpoint every few real
  * milliseconds: a file that does not parse (truncated), a served credential past its Expiration, or
- * one with < 10 min left while Vault is reachable (outside a 3-minute recovery allowance after a
+ * one with < 10 min left while Vault is reachable (outside a 4-minute recovery allowance after a
  * fault) fails the case, whatever its own checks say.
  */
 import type { ChildProcess } from "node:child_process";
@@ -21,7 +21,8 @@ import { injectedAgent, spawnInjectedAgent, type InjectedAgentInput } from "./in
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 const STALE_MS = 10 * MIN;
-const RECOVERY_MS = 3 * MIN;
+/** One retry after Vault is back: the agent schedules it within ¼ of the remaining validity (≤ 4 min while ≤ 16 min remain). */
+const RECOVERY_MS = 4 * MIN;
 /** The agent container's user (settings `agent.runAsUser` default): file permissions then bite. */
 const AGENT_UID = 65532;
 
@@ -102,7 +103,7 @@ export const FAULT_CASES: readonly FaultCase[] = [
   {
     id: "vault-down-at-start",
     fault: "Vault down at start (every connection dropped for 2 min)",
-    expected: "not ready, endpoint 503 meanwhile; ready within 2 min of Vault's return (login backoff 1 s → 5 min)",
+    expected: "not ready, endpoint 503 meanwhile; ready within the login backoff after Vault's return (1 s doubling: ≤ the 2 min it was down)",
     // Slower clock: the process start (real ms) must fit well inside the simulated outage.
     scale: 60,
     startsUnready: true,
@@ -124,7 +125,7 @@ export const FAULT_CASES: readonly FaultCase[] = [
         checks: [
           check("not ready while down", early?.ready === false, `status.ready=${String(early?.ready)}`),
           check("endpoint 503 before the first fetch", servedEarly.status === 503, `got ${servedEarly.status}`),
-          check("ready within 2 min after Vault is back", ready - back <= 2 * MIN, `${((ready - back) / 1000).toFixed(0)} s`),
+          check("ready within the 2 min backoff (+30 s) after Vault is back", ready - back <= 2.5 * MIN, `${((ready - back) / 1000).toFixed(0)} s`),
           check("login retried with backoff, not hammered", logins >= 3 && logins <= 12, `${logins} logins`),
         ],
       };
@@ -133,7 +134,7 @@ export const FAULT_CASES: readonly FaultCase[] = [
   {
     id: "vault-down-mid-run",
     fault: "Vault down mid-run: 10 min of dropped connections starting 1 min before a planned STS refresh",
-    expected: "old credential served (still valid) and files untouched during; refreshed ≤ 3 min after Vault is back",
+    expected: "old credential served (still valid) and files untouched during; refreshed ≤ 4 min after Vault is back (¼ of the remaining validity)",
     async run(ctx) {
       await ctx.refreshDue("etl");
       const before = await ctx.serve("etl");
@@ -150,7 +151,7 @@ export const FAULT_CASES: readonly FaultCase[] = [
         recoveryMs: refreshed - back,
         checks: [
           check("same credential served during the outage", during.status === 200 && during.key === before.key, `status ${during.status}`),
-          check("refreshed within 3 min after", refreshed - back <= RECOVERY_MS, `${((refreshed - back) / 1000).toFixed(0)} s`),
+          check("refreshed within 4 min after", refreshed - back <= RECOVERY_MS, `${((refreshed - back) / 1000).toFixed(0)} s`),
         ],
       };
     },
@@ -244,7 +245,7 @@ export const FAULT_CASES: readonly FaultCase[] = [
   {
     id: "503-sealed",
     fault: "Vault sealed (503 Vault is sealed) for 5 min around a planned STS refresh",
-    expected: "old credential served; retried with backoff; refreshed ≤ 3 min after unseal",
+    expected: "old credential served; retried with backoff; refreshed ≤ 4 min after unseal (¼ of the remaining validity)",
     async run(ctx) {
       await ctx.refreshDue("etl");
       ctx.stage.vault.controls.seal();
@@ -257,7 +258,7 @@ export const FAULT_CASES: readonly FaultCase[] = [
       const sealed = ctx.agentRequests("aws/sts/etl").filter((r) => r.status === 503).length;
       return {
         recoveryMs: refreshed - back,
-        checks: [check("503s seen and retried", sealed >= 1, `${sealed} × 503`), check("refreshed within 3 min after unseal", refreshed - back <= RECOVERY_MS, `${((refreshed - back) / 1000).toFixed(0)} s`)],
+        checks: [check("503s seen and retried", sealed >= 1, `${sealed} × 503`), check("refreshed within 4 min after unseal", refreshed - back <= RECOVERY_MS, `${((refreshed - back) / 1000).toFixed(0)} s`)],
       };
     },
   },
@@ -330,7 +331,9 @@ export const FAULT_CASES: readonly FaultCase[] = [
   {
     id: "tokenreview-outage-at-login",
     fault: "TokenReview unreachable at login (Vault answers 403 permission denied) for 2 min",
-    expected: "403 at login retried with backoff (not fatal); ready within 2 min once TokenReview is back (login backoff 1 s → 5 min)",
+    expected: "403 at login retried with backoff (not fatal); ready within the login backoff once TokenReview is back (≤ the 2 min it was down)",
+    // Slower clock: the process start (real ms) must fit well inside the simulated outage.
+    scale: 60,
     startsUnready: true,
     async before(ctx) {
       await ctx.stage.api("POST", "auth/kubernetes/config", { kubernetes_host: "https://127.0.0.1:1", kubernetes_ca_cert: ctx.stage.k8s.tokenReview.caPem, token_reviewer_jwt: ctx.stage.k8s.reviewerJwt });
@@ -345,14 +348,14 @@ export const FAULT_CASES: readonly FaultCase[] = [
       const denied = ctx.agentRequests("auth/kubernetes/login").filter((r) => r.status === 403).length;
       return {
         recoveryMs: ready - back,
-        checks: [check("403 logins retried", denied >= 2, `${denied} × 403`), check("ready within 2 min after", ready - back <= 2 * MIN, `${((ready - back) / 1000).toFixed(0)} s`), check("still running", ctx.agent.exitCode === null)],
+        checks: [check("403 logins retried", denied >= 2, `${denied} × 403`), check("ready within the 2 min backoff (+30 s) after", ready - back <= 2.5 * MIN, `${((ready - back) / 1000).toFixed(0)} s`), check("still running", ctx.agent.exitCode === null)],
       };
     },
   },
   {
     id: "unwritable-output",
     fault: "output directory read-only for the agent (0555) across a planned STS refresh",
-    expected: "new credential served from memory by the endpoint; old files stay (valid, intact); files rewritten once writable",
+    expected: "new credential served from memory by the endpoint; old files stay (valid, intact); files rewritten once writable (≤ 4 min)",
     async run(ctx) {
       await ctx.refreshDue("etl");
       const fileBefore = readFileSync(join(ctx.outputDir, "etl.json"), "utf8");
@@ -367,7 +370,7 @@ export const FAULT_CASES: readonly FaultCase[] = [
         recoveryMs: rewritten - back,
         checks: [
           check("old file untouched while unwritable", fileDuring === fileBefore),
-          check("file rewritten within 3 min after", rewritten - back <= RECOVERY_MS, `${((rewritten - back) / 1000).toFixed(0)} s`),
+          check("file rewritten within 4 min after", rewritten - back <= RECOVERY_MS, `${((rewritten - back) / 1000).toFixed(0)} s`),
           check("write failures reported", ctx.log.some((l) => /writ/i.test(l) && /EACCES|permission/i.test(l))),
         ],
       };

@@ -91,20 +91,28 @@ export function scaledClockEnv(clock: SimClock): Record<string, string> {
 }
 
 export const SCALED_CLOCK_PRELOAD = new URL("./scaled-clock.mjs", import.meta.url).pathname;
+export const HEAP_PROBE_PRELOAD = new URL("./heap-probe.mjs", import.meta.url).pathname;
 
 export interface SpawnOptions {
   /** Run on the scaled clock of this simulator clock (its scale must not change afterwards). */
   readonly clock?: SimClock;
   /** Collect stdout/stderr lines (default: discard stdout, pass stderr through). */
   readonly collect?: string[];
+  /** Diagnostics: force a GC and log memory to this file every `everyMs` real ms (bench/heap-probe.mjs). */
+  readonly heapProbe?: { readonly file: string; readonly everyMs: number };
   /** Run as this user (and group), as the container's runAsUser would. */
   readonly uid?: number;
 }
 
 /** Spawns the injected agent as `node [--import scaled-clock] dist/avi.js <args>` with its env. */
 export function spawnInjectedAgent(agent: InjectedAgent, options: SpawnOptions = {}): ChildProcess {
-  const preload = options.clock === undefined ? [] : ["--import", SCALED_CLOCK_PRELOAD];
-  const env = { ...agent.env, ...(options.clock === undefined ? {} : scaledClockEnv(options.clock)) };
+  const probe = options.heapProbe;
+  const preload = [...(probe === undefined ? [] : ["--import", HEAP_PROBE_PRELOAD]), ...(options.clock === undefined ? [] : ["--import", SCALED_CLOCK_PRELOAD])];
+  const env = {
+    ...agent.env,
+    ...(options.clock === undefined ? {} : scaledClockEnv(options.clock)),
+    ...(probe === undefined ? {} : { AVI_BENCH_HEAP_FILE: probe.file, AVI_BENCH_HEAP_EVERY_MS: String(probe.everyMs) }),
+  };
   const child = spawn(process.execPath, [...preload, AVI_BIN, ...agent.args], { env, stdio: ["ignore", "pipe", "pipe"], ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.uid }) });
   const sink = options.collect;
   const onData = (chunk: Buffer): void => {

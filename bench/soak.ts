@@ -9,7 +9,8 @@
  * 1 h life, i.e. more than once per simulated hour; new signed JWT, atomic ..data symlink swap).
  * A consumer polls the endpoint and both credential_process files throughout.
  *
- *   npm run bench:soak          (env: SCALE=360 HOURS=24 POLL_MS=25 SEED=1 OUT=soak)
+ *   npm run bench:soak          (env: SCALE=360 HOURS=24 POLL_MS=25 SEED=1 OUT=soak; SOAK_HEAP=1 for
+ *                                heap-after-GC diagnostics in bench/out/soak-heap.jsonl)
  * Writes bench/results/soak.json (per simulated minute) and soak.csv.
  * Last line: RESULT stale_reads=<n> rss_growth_pct=<x> vault_req_ratio=<y>
  */
@@ -29,10 +30,10 @@ const MIN = 60_000;
 const HOUR = 3_600_000;
 const STALE_MS = 10 * MIN;
 /**
- * After Vault comes back, the agent needs one retry to refresh: its retries come within ¼ of the
- * remaining validity (≤ 2.5 min with 10 min left). Reads in that window are counted separately.
+ * After Vault comes back, the agent needs one retry to refresh: it schedules retries within ¼ of the
+ * remaining validity (≤ 4 min while ≤ 16 min remain). Reads in that window are counted separately.
  */
-const RECOVERY_MS = 3 * MIN;
+const RECOVERY_MS = 4 * MIN;
 
 const random = seededRandom(SEED);
 const stage = await startVaultStage({ scale: 0, tokenTtl: "1h", tokenMaxTtl: "24h", stsTtl: "1h", iamLease: "1h", iamLeaseMax: "12h" });
@@ -78,7 +79,13 @@ let outagePending: Fault | undefined;
 
 clock.setScale(SCALE);
 const start = clock.now();
-const child = spawnInjectedAgent(spec, { clock, collect: agentLog });
+// SOAK_HEAP=1: diagnostics only (forced GCs change the memory profile): heap after a full GC, hourly.
+const heapFile = process.env["SOAK_HEAP"] === "1" ? join(RESULTS_DIR, "..", "out", "soak-heap.jsonl") : undefined;
+if (heapFile !== undefined) {
+  mkdirSync(join(RESULTS_DIR, "..", "out"), { recursive: true });
+  writeFileSync(heapFile, "");
+}
+const child = spawnInjectedAgent(spec, { clock, collect: agentLog, ...(heapFile === undefined ? {} : { heapProbe: { file: heapFile, everyMs: HOUR / SCALE } }) });
 const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
 const pid = child.pid!;
 
@@ -219,6 +226,8 @@ try {
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
 } finally {
+  // A clean shutdown: no 503 burst left waiting for the revocations.
+  stage.vault.controls.clearFaults();
   if (child.exitCode === null) child.kill("SIGTERM");
 }
 const exitCode = await exited;
