@@ -379,7 +379,7 @@ export const FAULT_CASES: readonly FaultCase[] = [
   {
     id: "sigterm-mid-renew",
     fault: "SIGTERM while a token renewal hangs in Vault",
-    expected: "exit 0 within the 5 s shutdown grace; every secret lease revoked; files left in place",
+    expected: "exit 0 at once (the hanging renewal abandoned); every secret lease revoked within the grace; files left in place",
     async run(ctx) {
       ctx.stage.vault.controls.addFault({ path: "auth/token/renew-self", action: { type: "hang" } });
       await ctx.until(() => ctx.agentRequests("auth/token/renew-self").some((r) => r.status === "hung"), 60 * MIN, "a hanging renewal");
@@ -397,7 +397,8 @@ export const FAULT_CASES: readonly FaultCase[] = [
         exitCode: code,
         checks: [
           check("exit 0", code === 0, `exit ${code}`),
-          check("within the grace (5 s simulated)", ms * ctx.clock.scale <= 6_000 || ms < 2_000, `${ms.toFixed(0)} ms real`),
+          // The 5 s grace is simulated time here (8 ms at 600×); what is checked is a prompt exit.
+          check("exits promptly although the renewal never answers (≤ 2 s real)", ms < 2_000, `${ms.toFixed(0)} ms real`),
           check("secret leases revoked", left === 0, `${left} left`),
           check("files left in place", intact),
         ],

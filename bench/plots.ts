@@ -70,7 +70,7 @@ if (soak !== undefined) {
     layer: [
       { data: { values: events }, mark: { type: "rule", opacity: 0.55 }, encoding: { x: { field: "hour", type: "quantitative" }, color: { field: "event", type: "nominal", title: "event", scale: { range: ["#bbbbbb", "#e45756", "#f58518", "#b279a2"] } } } },
       { data: { values: [{ y: 15, label: "botocore refresh (15 min)" }, { y: 10, label: "botocore blocks (10 min)" }] }, mark: { type: "rule", strokeDash: [4, 4], color: "black" }, encoding: { y: { field: "y", type: "quantitative" } } },
-      { data: { values: expiry }, mark: { type: "line", strokeWidth: 1.2 }, encoding: { x: { field: "hour", type: "quantitative", title: "simulated hours" }, y: { field: "left", type: "quantitative", title: "minutes left" }, strokeDash: { field: "credential", type: "nominal", title: "credential" } } },
+      { data: { values: expiry }, mark: { type: "line", strokeWidth: 1.2 }, encoding: { x: { field: "hour", type: "quantitative", title: "simulated hours" }, y: { field: "left", type: "quantitative", title: "minutes left" }, strokeDash: { field: "credential", type: "nominal", title: "credential", legend: { labelLimit: 320 } } } },
     ],
     resolve: { scale: { color: "independent" } },
   });

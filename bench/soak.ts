@@ -10,7 +10,8 @@
  * A consumer polls the endpoint and both credential_process files throughout.
  *
  *   npm run bench:soak          (env: SCALE=360 HOURS=24 POLL_MS=25 SEED=1 OUT=soak; SOAK_HEAP=1 for
- *                                heap-after-GC diagnostics in bench/out/soak-heap.jsonl)
+ *                                heap-after-GC diagnostics in bench/out/soak-heap.jsonl;
+ *                                SOAK_NODE_OPTIONS to try other node flags)
  * Writes bench/results/soak.json (per simulated minute) and soak.csv.
  * Last line: RESULT stale_reads=<n> rss_growth_pct=<x> vault_req_ratio=<y>
  */
@@ -48,6 +49,8 @@ const spec = injectedAgent({
   credentials: ["etl", "app"],
   outputDir: stage.outputDir,
   tokenFile: stage.tokenFile,
+  // The shutdown grace is simulated time too: 5 real seconds for the revocations at the end.
+  agent: { shutdownGrace: `${5 * SCALE}s` },
 });
 
 interface Minute {
@@ -79,6 +82,9 @@ let outagePending: Fault | undefined;
 
 clock.setScale(SCALE);
 const start = clock.now();
+// SOAK_NODE_OPTIONS: try other node flags than the injector's (experiments; the figures use the injector's).
+const nodeOptions = process.env["SOAK_NODE_OPTIONS"];
+if (nodeOptions !== undefined) (spec.env as Record<string, string>)["NODE_OPTIONS"] = nodeOptions;
 // SOAK_HEAP=1: diagnostics only (forced GCs change the memory profile): heap after a full GC, hourly.
 const heapFile = process.env["SOAK_HEAP"] === "1" ? join(RESULTS_DIR, "..", "out", "soak-heap.jsonl") : undefined;
 if (heapFile !== undefined) {
