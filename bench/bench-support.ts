@@ -12,6 +12,19 @@ export { seededRandom } from "../test/support/agent-harness.js";
 
 export const RESULTS_DIR = new URL("./results/", import.meta.url).pathname;
 
+/** One simulated minute of the soak (bench/results/soak.json `series`). */
+export interface SoakMinute {
+  minute: number;
+  /** Least served `Expiration − now` seen in the minute, per credential (minutes). */
+  etl_left_min: number | null;
+  app_left_min: number | null;
+  vault_requests: number;
+  rss_kib: number | null;
+  anon_kib: number | null;
+  reads: number;
+  fault: string | null;
+}
+
 export interface MachineInfo {
   readonly nproc: number;
   readonly cpu: string;

@@ -16,19 +16,9 @@ import { parseSettings, type SettingsInput } from "../injector/settings.js";
 import type { SimClock } from "../sim/vault/clock.js";
 import { AVI_BIN } from "../test/support/agent-process.js";
 import { REPO_ROOT } from "../test/support/shared.js";
+import type { Container } from "../test/support/pod-container.js";
 
 type Obj = Record<string, unknown>;
-interface EnvVar {
-  name: string;
-  value?: string;
-  valueFrom?: { fieldRef?: { fieldPath: string } };
-}
-interface Container {
-  name: string;
-  args?: string[];
-  env?: EnvVar[];
-  volumeMounts?: { name: string; mountPath: string }[];
-}
 
 export interface InjectedAgentInput {
   readonly vaultAddress: string;

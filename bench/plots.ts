@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { Resvg } from "@resvg/resvg-js";
 import * as vega from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
-import { RESULTS_DIR } from "./bench-support.js";
+import { RESULTS_DIR, type SoakMinute } from "./bench-support.js";
 
 const OUT = new URL("../docs/performance/", import.meta.url).pathname;
 const FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
@@ -37,14 +37,6 @@ function load<T>(name: string): T | undefined {
 
 const BASE = { $schema: "https://vega.github.io/schema/vega-lite/v6.json", width: 760, config: { font: "DejaVu Sans" } } as const;
 
-interface SoakMinute {
-  minute: number;
-  etl_left_min: number | null;
-  app_left_min: number | null;
-  vault_requests: number;
-  rss_kib: number | null;
-  anon_kib: number | null;
-}
 interface SoakSummary {
   hours: number;
   scale: number;

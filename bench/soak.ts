@@ -19,7 +19,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { lifetimeWatcherModel, totalRequests, type ModelScenario } from "./lifetime-watcher-model.js";
 import { injectedAgent, spawnInjectedAgent } from "./injected-agent.js";
-import { RESULTS_DIR, linearFit, machineInfo, readProcMemory, seededRandom, writeResults } from "./bench-support.js";
+import { RESULTS_DIR, linearFit, machineInfo, readProcMemory, seededRandom, writeResults, type SoakMinute } from "./bench-support.js";
 import { startVaultStage } from "../test/support/vault-stage.js";
 
 const SCALE = Number(process.env["SCALE"] ?? 360);
@@ -53,16 +53,7 @@ const spec = injectedAgent({
   agent: { shutdownGrace: `${5 * SCALE}s` },
 });
 
-interface Minute {
-  minute: number;
-  etl_left_min: number | null;
-  app_left_min: number | null;
-  vault_requests: number;
-  rss_kib: number | null;
-  anon_kib: number | null;
-  reads: number;
-  fault: string | null;
-}
+type Minute = SoakMinute;
 const minutes = new Map<number, Minute>();
 const events: { minute: number; kind: string; detail: string }[] = [];
 const agentLog: string[] = [];
