@@ -380,6 +380,8 @@ export const FAULT_CASES: readonly FaultCase[] = [
     id: "sigterm-mid-renew",
     fault: "SIGTERM while a token renewal hangs in Vault",
     expected: "exit 0 at once (the hanging renewal abandoned); every secret lease revoked within the grace; files left in place",
+    // The grace is simulated time: 3000 s at 600× gives the revocations the 5 real seconds of the default.
+    settings: { agent: { shutdownGrace: "3000s" } },
     async run(ctx) {
       ctx.stage.vault.controls.addFault({ path: "auth/token/renew-self", action: { type: "hang" } });
       await ctx.until(() => ctx.agentRequests("auth/token/renew-self").some((r) => r.status === "hung"), 60 * MIN, "a hanging renewal");
