@@ -22,3 +22,16 @@ export function backoffDelay(policy: BackoffPolicy, attempt: number, random: num
     ? Math.floor(interval * (1 - 0.25 * random))
     : Math.floor(interval * (0.5 + random));
 }
+
+/**
+ * A failed refresh of a credential that is still being served retries no later than a quarter of
+ * its remaining validity (jittered down to an eighth, never below 1 s): after a long Vault outage the
+ * renew backoff has grown to minutes (up to 7.5 with its jitter) while the served credential may have
+ * only minutes left, and consumers (botocore blocks below 10 min) should not wait out a backoff
+ * sized for a healthy credential once Vault is back. Vault's LifetimeWatcher bounds its backoff by the
+ * remaining lease in the same spirit (MaxElapsedTime = remaining).
+ */
+export function refreshRetryDelay(backoffMs: number, remainingValidMs: number, random: number): number {
+  const cap = Math.max(1_000, (remainingValidMs / 4) * (0.5 + 0.5 * random));
+  return Math.min(backoffMs, cap);
+}

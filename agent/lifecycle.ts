@@ -18,14 +18,15 @@
  *   pending ──fetch-ok──▶ served ──renew-ok──▶ served (renewable leases, LifetimeWatcher timing)
  *   served ──replacement due (rotation-policy.ts)──▶ fetch ──ok──▶ new version served; the old one is
  *     kept valid and revoked a minute after the last Expiration served for it
- *   fetch/renew failures ──▶ backoff (1 s → 5 min before the first success, then 10 s → 5 min ±50 %),
+ *   fetch/renew failures ──▶ backoff (1 s → 5 min before the first success, then 10 s → 5 min ±50 %,
+ *     capped at ¼ of the served credential's remaining validity),
  *     the last valid credential stays served until it expires; nothing is ever deleted
  *   lease not found / token dead ──▶ re-fetch now
  *
  * Stopping: timers cleared, in-flight calls abandoned; leases revoked, then tokens; exit 0.
  * Init mode: login, fetch, write, exit 0 — no renewals, no revocation.
  */
-import { AUTH_BACKOFF, RENEW_BACKOFF, backoffDelay, type BackoffPolicy } from "./backoff.js";
+import { AUTH_BACKOFF, RENEW_BACKOFF, backoffDelay, refreshRetryDelay, type BackoffPolicy } from "./backoff.js";
 import type { CredentialSpec } from "./config.js";
 import type { IssuedCredential, S3Credential } from "./credential-format.js";
 import { calculateGrace, renewSleep, renewalExhausted } from "./lifetime-watcher.js";
@@ -187,6 +188,16 @@ const PUBLISH_BACKOFF: BackoffPolicy = { initialMs: 1_000, maxMs: 30_000, jitter
 const MIN_CREDENTIAL_LIFE_MS = 2_000;
 /** Lower bound between two requests for the same credential (guards against zero-length plans). */
 const MIN_INTERVAL_MS = 1_000;
+
+/**
+ * A lease that died (with its token, or revoked outside) ends there: the credential no longer works,
+ * so it must not be served on — least of all with an `Expiration` in the past, which the dead token's
+ * forgotten bound would otherwise leave behind.
+ */
+function loseLease(v: Version, at: number): void {
+  v.leaseLost = true;
+  v.leaseEnd = Math.min(v.leaseEnd, at);
+}
 /** Assumed lease life when nothing better is known (for "is this token good for minting?"). */
 const ASSUMED_TTL_MS = 3600_000;
 
@@ -249,10 +260,14 @@ export class Lifecycle {
     return Math.min(v.leaseEnd, this.tokenBound(v));
   }
 
-  /** The `Expiration` served for the current version of a credential. */
+  /**
+   * The `Expiration` served for the current version of a credential. A replacement that is overdue
+   * (waiting for a login, say) is attempted from now on, so the served value never lies in the past
+   * while the credential is still valid.
+   */
   served(c: CredentialState): number | undefined {
     const v = c.current;
-    return v === undefined ? undefined : servedExpiration(this.validUntil(v), v.replaceAt);
+    return v === undefined ? undefined : servedExpiration(this.validUntil(v), Math.max(v.replaceAt, this.now));
   }
 
   tokenByGen(gen: number | undefined): Token | undefined {
@@ -492,7 +507,9 @@ export class Lifecycle {
         return;
       default: {
         this.auth.renewFailures++;
-        const delay = Math.max(backoffDelay(RENEW_BACKOFF, this.auth.renewFailures, this.options.random()), error.retryAfterMs ?? 0);
+        // Capped by the token's remaining life: it bounds every lease minted under it.
+        const r = this.options.random();
+        const delay = Math.max(refreshRetryDelay(backoffDelay(RENEW_BACKOFF, this.auth.renewFailures, r), token.expiresAt - this.now, r), error.retryAfterMs ?? 0);
         this.log("warn", "Vault token renewal failed; retrying", { error: error.message, kind: error.kind, retry_in_ms: delay });
         if (this.now + delay >= token.expiresAt - token.graceMs) this.scheduleRelogin(token);
         else this.scheduleAuth("renew", this.now + delay);
@@ -527,7 +544,7 @@ export class Lifecycle {
     for (const c of this.credentials.values()) {
       const v = c.current;
       if (v !== undefined && v.tokenGen === token.gen && v.leaseId !== "" && !v.leaseLost) {
-        v.leaseLost = true;
+        loseLease(v, token.expiresAt);
         this.log("warn", `a credential's lease died with its Vault token (${why}); fetching a new one`, { credential: c.spec.name, lease_fp: this.options.fingerprint(v.leaseId) });
         if (c.op === "idle") {
           this.disarm(credTimer(c.spec.name));
@@ -535,7 +552,7 @@ export class Lifecycle {
           this.startCredentialOp(c, "fetch");
         }
       }
-      for (const s of c.superseded) if (s.tokenGen === token.gen) s.leaseLost = true;
+      for (const s of c.superseded) if (s.tokenGen === token.gen) loseLease(s, token.expiresAt);
     }
     if (wasCurrent) this.startLogin();
   }
@@ -631,7 +648,11 @@ export class Lifecycle {
     const hardEnd = v.renewable ? bound : Math.min(v.leaseEnd, bound);
     const maxAgeMs = c.spec.refreshInterval !== undefined ? c.spec.refreshInterval * 1000 : c.spec.format === "kv" ? DEFAULT_KV_REFRESH_MS : undefined;
     const plan = planReplacement({ issuedAt: v.issuedAt, hardEnd, graceMs: v.graceMs, maxAgeMs });
-    const at = Math.max(plan.at, fresh ? v.issuedAt + MIN_INTERVAL_MS : this.now);
+    // Bound by its token's end (not by its own lease): once that end is fixed, a fresh login gives a
+    // full life, so replace it LEAD ahead of that end — not at ⅔ of what was left, as for a short TTL.
+    const tokenBounded = bound < (v.renewable ? Infinity : v.leaseEnd);
+    const planned = tokenBounded ? Math.min(plan.at, bound - LEAD_MS) : plan.at;
+    const at = Math.max(planned, fresh ? v.issuedAt + MIN_INTERVAL_MS : this.now);
     v.replaceAt = fresh ? at : Math.min(v.replaceAt, Math.max(at, this.now));
     if (fresh && plan.shortTtl && hardEnd === v.leaseEnd && !c.warned.has("short-ttl")) {
       c.warned.add("short-ttl");
@@ -688,7 +709,7 @@ export class Lifecycle {
     c.current = v;
     const token = this.tokenByGen(tokenGen);
     // The token died while this request was in flight: its new lease died with it.
-    if (leased && token?.dead === true) v.leaseLost = true;
+    if (leased && token?.dead === true) loseLease(v, token.expiresAt);
     if (leased && token !== undefined && Number.isFinite(token.expiresAt) && token.expiresAt < leaseEnd && token.fixedEnd && !c.warned.has("token-shorter")) {
       c.warned.add("token-shorter");
       this.log("warn", "the Vault token ends before this credential's lease; the lease will be re-minted with the next token (raise the Kubernetes auth role's token_max_ttl)", { credential: c.spec.name });
@@ -740,7 +761,10 @@ export class Lifecycle {
     }
     const v = c.current;
     const policy = v === undefined ? AUTH_BACKOFF : RENEW_BACKOFF;
-    let at = this.now + Math.max(backoffDelay(policy, c.failures, this.options.random()), error.retryAfterMs ?? 0);
+    const r = this.options.random();
+    const left = v === undefined ? 0 : this.validUntil(v) - this.now;
+    const delay = left > 0 ? refreshRetryDelay(backoffDelay(policy, c.failures, r), left, r) : backoffDelay(policy, c.failures, r);
+    let at = this.now + Math.max(delay, error.retryAfterMs ?? 0);
     if (v !== undefined) {
       const until = this.validUntil(v);
       // Try once more before the served credential expires, however long the backoff.
@@ -802,7 +826,7 @@ export class Lifecycle {
       case "lease-not-found":
       case "lease-expired":
         this.log("warn", "lease is gone (revoked outside the agent or expired); fetching a new credential", fields);
-        v.leaseLost = true;
+        loseLease(v, this.now);
         break;
       case "invalid-token": {
         // The token used for the renewal is gone; if it also created this lease, tokenDied re-fetches.
@@ -820,7 +844,9 @@ export class Lifecycle {
         break;
       default: {
         c.failures++;
-        const at = this.now + Math.max(backoffDelay(RENEW_BACKOFF, c.failures, this.options.random()), error.retryAfterMs ?? 0);
+        const r = this.options.random();
+        const delay = refreshRetryDelay(backoffDelay(RENEW_BACKOFF, c.failures, r), this.validUntil(v) - this.now, r);
+        const at = this.now + Math.max(delay, error.retryAfterMs ?? 0);
         this.log("warn", "lease renewal failed; retrying", { ...fields, retry_in_ms: at - this.now });
         if (at < this.validUntil(v) - MIN_INTERVAL_MS) v.renewAt = at;
         else {

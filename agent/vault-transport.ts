@@ -110,7 +110,7 @@ export function createVaultTransport(cfg: TransportConfig): { defaults: () => (o
 
   function once(url: URL, method: string, headers: Record<string, string>, body: string | undefined, signal: AbortSignal | undefined): Promise<Exchange> {
     const timeout = AbortSignal.timeout(cfg.timeoutMs);
-    const combined = signal === undefined ? timeout : AbortSignal.any([signal, timeout]);
+    const { combined, release } = combineSignals(signal, timeout);
     const tlsUrl = url.protocol === "https:";
     return new Promise<Exchange>((resolve, reject) => {
       let sent = false;
@@ -141,7 +141,7 @@ export function createVaultTransport(cfg: TransportConfig): { defaults: () => (o
       });
       req.on("error", (err) => reject(toTransportError(err, sent, timeout)));
       req.end(body);
-    });
+    }).finally(release);
   }
 
   async function exchange(url: URL, method: string, headers: Record<string, string>, body: string | undefined, signal: AbortSignal | undefined): Promise<Exchange> {
@@ -191,6 +191,34 @@ export function createVaultTransport(cfg: TransportConfig): { defaults: () => (o
   }
 
   return { defaults: () => send };
+}
+
+/**
+ * One request's signal: aborted by the caller's (long-lived) signal or by the request's own timeout.
+ * Not `AbortSignal.any()`: with a long-lived source, the composites it creates stay referenced by
+ * that source (nodejs/node#55351, #64476: an observed composite is kept even across a full GC on
+ * Node 20–24 releases before the fix), a slow leak in an agent that runs for days. Here the
+ * listeners are removed when the request is over (`release`), so nothing outlives it.
+ */
+export function combineSignals(signal: AbortSignal | undefined, timeout: AbortSignal): { combined: AbortSignal; release: () => void } {
+  if (signal === undefined) return { combined: timeout, release: () => undefined };
+  const controller = new AbortController();
+  const onAbort = function (this: AbortSignal): void {
+    controller.abort(this.reason);
+  };
+  if (signal.aborted) controller.abort(signal.reason);
+  else if (timeout.aborted) controller.abort(timeout.reason);
+  else {
+    signal.addEventListener("abort", onAbort, { once: true });
+    timeout.addEventListener("abort", onAbort, { once: true });
+  }
+  return {
+    combined: controller.signal,
+    release: () => {
+      signal.removeEventListener("abort", onAbort);
+      timeout.removeEventListener("abort", onAbort);
+    },
+  };
 }
 
 function settle(response: RpResponse | undefined, failure: TransportError | undefined): RpResponse {

@@ -95,6 +95,27 @@ describe("Vault token (LifetimeWatcher)", () => {
     for (let i = 1; i < reads.length; i++) expect((reads[i] ?? 0) - (reads[i - 1] ?? 0)).toBeCloseTo(300, 0);
   });
 
+  it("a credential whose lease died with its token (no login possible) is no longer served, never with an Expiration in the past", async () => {
+    const h = await start(createHarness({ credentials: [STS, IAM] }, (v) => {
+      v.tokenTtlS = 3600;
+      v.tokenMaxS = 5400;
+      v.engines.set(STS.path, engines.sts(3600));
+      v.engines.set(IAM.path, engines.iamUser(3600, 12 * 3600));
+    }));
+    // The projected JWT expired (no kubelet rotation): every later login is refused.
+    h.vault.fail("login", "permission-denied", "invalid expiration time (exp) claim: token is expired", { status: 403, times: 1000 });
+    for (let i = 0; i < 16; i++) {
+      await h.time.advance(10 * MIN);
+      for (const name of [STS.name, IAM.name]) {
+        const a = h.serve(name);
+        if (a.status === 200) expect(a.credential.expiration, `${name} at ${(i + 1) * 10} min`).toBeGreaterThan(h.time.now());
+      }
+    }
+    // The token reached its 1h30m cap: the leases it created are gone, and so is what was served.
+    expect(h.serve(STS.name).status).toBe(503);
+    expect(h.serve(IAM.name).status).toBe(503);
+  });
+
   it("treats 403 permission denied on renew as non-renewable: re-login inside the grace, not at once", async () => {
     const h = await start(createHarness({ credentials: [KV] }, (v) => {
       v.engines.set(KV.path, engines.kv(() => ({ access_key: "a", secret_key: "b" })));
@@ -137,6 +158,17 @@ describe("Vault token (LifetimeWatcher)", () => {
     expect(h.vault.count("login")).toBe(2);
     expect(accessKey(h, "etl")).not.toBe(before);
     expect(h.logsMatching(/no longer valid|died with its Vault token/).length).toBeGreaterThan(0);
+  });
+
+  it("a credential whose lease died with a revoked token is not served while its re-fetch keeps failing", async () => {
+    const h = await start(createHarness({ credentials: [STS] }, (v) => v.engines.set(STS.path, engines.sts(3600))));
+    await h.time.advance(2 * MIN);
+    h.vault.revokeTokenOutside([...h.vault.tokens.keys()][0] ?? "");
+    h.vault.fail("read", "server", "internal error", { status: 500, times: 1000 });
+    // The token renewal at ~43 min finds the token gone; the new login works, the re-fetch does not.
+    await h.time.advance(50 * MIN);
+    expect(h.vault.count("login")).toBe(2);
+    expect(h.serve("etl").status).toBe(503);
   });
 
   it("a token revoked while its renewal is in flight leads to exactly one new login", async () => {
@@ -353,6 +385,25 @@ describe("faults", () => {
     await h.time.advance(6 * MIN);
     expect(h.serve("etl").status).toBe(200);
     expect(accessKey(h, "etl")).not.toBe(key);
+  });
+
+  it("after a 10-minute outage that began at a rotation, retries within ¼ of the remaining validity, not after a 5-minute backoff", async () => {
+    for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
+      const h = await start(createHarness({ credentials: [STS] }, (v) => v.engines.set(STS.path, engines.sts(3600)), seed));
+      const key = accessKey(h, "etl");
+      // Vault goes away just before the planned replacement (≈ 42–44 min) and for 12 minutes.
+      await h.time.advance(40 * MIN);
+      h.vault.down = true;
+      await h.time.advance(12 * MIN);
+      expect(accessKey(h, "etl")).toBe(key);
+      h.vault.down = false;
+      // ≈ 8 min of validity left: the next attempt comes within 2 min (the renew backoff alone: up to
+      // 7.5), and a credential minted with the old token before the new login is replaced at once
+      // after it (bound by that token's end, not a short TTL to rotate at ⅔).
+      await h.time.advance(2 * MIN + 5_000);
+      expect(accessKey(h, "etl"), `seed ${seed}`).not.toBe(key);
+      expect(h.servedAheadS("etl")).toBeGreaterThan(15 * 60);
+    }
   });
 
   it("Vault sealed (503) during a rotation: backs off 10 s → 5 min ±50 % and succeeds once unsealed", async () => {

@@ -5,7 +5,7 @@
  */
 import { fc, test } from "@fast-check/vitest";
 import { describe, expect, it } from "vitest";
-import { AUTH_BACKOFF, RENEW_BACKOFF, backoffDelay } from "../../agent/backoff.js";
+import { AUTH_BACKOFF, RENEW_BACKOFF, backoffDelay, refreshRetryDelay } from "../../agent/backoff.js";
 import { calculateGrace, renewSleep, renewalExhausted } from "../../agent/lifetime-watcher.js";
 import { BOTOCORE_ADVISORY_REFRESH_MS, LEAD_MS, planReplacement, revocationTime, servedExpiration } from "../../agent/rotation-policy.js";
 
@@ -52,6 +52,17 @@ describe("backoff", () => {
     expect(d).toBeGreaterThanOrEqual(Math.floor(interval * 0.5));
     expect(d).toBeLessThanOrEqual(interval * 1.5);
   });
+
+  test.prop([fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 24 * 60 * MIN }), unit])(
+    "a refresh retry of a served credential comes within ¼ of its remaining validity (≥ ⅛, ≥ 1 s), never later than the backoff",
+    (attempt, left, r) => {
+      const backoff = backoffDelay(RENEW_BACKOFF, attempt, r);
+      const d = refreshRetryDelay(backoff, left, r);
+      expect(d).toBeLessThanOrEqual(backoff);
+      expect(d).toBeLessThanOrEqual(Math.max(1_000, left / 4));
+      expect(d).toBeGreaterThanOrEqual(Math.min(backoff, Math.max(1_000, left / 8)));
+    },
+  );
 });
 
 describe("rotation policy", () => {

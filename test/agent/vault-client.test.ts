@@ -3,11 +3,13 @@
  * §10.2 and our minting rule), timeouts, error classification (§1.5, §1.6), 200/202/204 handling,
  * KV 404-with-body (§7.1), health bodies on any status (§2), TLS with a CA bundle, redirects.
  */
+import { getEventListeners } from "node:events";
 import { createServer as createHttpsServer } from "node:https";
 import { createServer as createNetServer, type AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseAgentConfig, type AgentConfig } from "../../agent/config.js";
 import { createVaultClient, type VaultApi } from "../../agent/vault-client.js";
+import { combineSignals } from "../../agent/vault-transport.js";
 import { VaultError } from "../../agent/vault-errors.js";
 import { json, startHttpStub, type HttpStub } from "../support/http-stub.js";
 import { selfSignedCert } from "../support/tls-cert.js";
@@ -305,6 +307,33 @@ describe("vault client: retries", () => {
     expect(attempts).toEqual(["ETIMEDOUT"]);
     expect((await failure(client.read("hvs.t", "secret/data/x"))).kind).toBe("timeout");
     expect(attempts).toEqual(["ETIMEDOUT", "ETIMEDOUT", "ETIMEDOUT"]);
+  });
+
+  it("leaves no listener on the caller's long-lived signal once a request is over (no AbortSignal.any retention)", async () => {
+    stub = await startHttpStub(json(200, STS));
+    const { client } = harness(stub.url);
+    const controller = new AbortController();
+    for (let i = 0; i < 5; i++) await client.read("hvs.t", "aws/sts/etl", { signal: controller.signal });
+    expect(getEventListeners(controller.signal, "abort")).toHaveLength(0);
+  });
+
+  it("combines the caller's signal with the request timeout, and releases both", () => {
+    const caller = new AbortController();
+    const timeout = new AbortController();
+    const a = combineSignals(caller.signal, timeout.signal);
+    timeout.abort(new Error("deadline"));
+    expect(a.combined.aborted).toBe(true);
+    expect((a.combined.reason as Error).message).toBe("deadline");
+    const b = combineSignals(caller.signal, new AbortController().signal);
+    caller.abort(new Error("stop"));
+    expect((b.combined.reason as Error).message).toBe("stop");
+    const c = combineSignals(new AbortController().signal, new AbortController().signal);
+    c.release();
+    expect(c.combined.aborted).toBe(false);
+    a.release();
+    b.release();
+    expect(getEventListeners(caller.signal, "abort")).toHaveLength(0);
+    expect(getEventListeners(timeout.signal, "abort")).toHaveLength(0);
   });
 
   it("stops at once when the caller cancels", async () => {

@@ -14,18 +14,8 @@ import { OUTPUT_FILES } from "../../agent/config.js";
 import { startKubernetesAuthStack, type KubernetesAuthStack } from "../../sim/vault/index.js";
 import { AVI_BIN, cleanEnv, run, until } from "../support/agent-process.js";
 import { REPO_ROOT } from "../support/shared.js";
+import type { Container } from "../support/pod-container.js";
 
-interface EnvVar {
-  name: string;
-  value?: string;
-  valueFrom?: { fieldRef?: { fieldPath: string } };
-}
-interface Container {
-  name: string;
-  args?: string[];
-  env?: EnvVar[];
-  volumeMounts?: { name: string; mountPath: string }[];
-}
 interface Pod {
   metadata: { name: string; namespace: string; uid?: string };
   spec: {

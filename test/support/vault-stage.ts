@@ -31,8 +31,8 @@ export interface VaultStage {
   readonly dir: string;
   readonly tokenFile: string;
   readonly outputDir: string;
-  /** Issues a fresh projected token and swaps it in like the kubelet's atomic writer. */
-  rotateJwt(): Promise<string>;
+  /** Issues a fresh projected token (default life 1 h) and swaps it in like the kubelet's atomic writer. */
+  rotateJwt(expirationSeconds?: number): Promise<string>;
   /** Root-token call to the Vault API. */
   api(method: string, path: string, body?: unknown): Promise<unknown>;
   stop(): Promise<void>;
@@ -94,8 +94,8 @@ export async function startVaultStage(options: StageOptions = {}): Promise<Vault
   const tokenDir = join(dir, "sa");
   mkdirSync(tokenDir);
   let generation = 0;
-  const rotateJwt = async (): Promise<string> => {
-    const jwt = await k8s.issuer.issue({ ...STAGE_POD, audiences: ["vault"] });
+  const rotateJwt = async (expirationSeconds?: number): Promise<string> => {
+    const jwt = await k8s.issuer.issue({ ...STAGE_POD, audiences: ["vault"], ...(expirationSeconds === undefined ? {} : { expirationSeconds }) });
     const data = join(tokenDir, `..data_${++generation}`);
     mkdirSync(data);
     writeFileSync(join(data, "token"), jwt);
