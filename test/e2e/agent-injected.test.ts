@@ -141,7 +141,7 @@ async function injectAndRunAgent(editSettings: (text: string) => string = (text)
   config.endpoint = { port: 0 };
   config.health = { host: "127.0.0.1", port: 0 };
   env["AVI_AGENT_CONFIG"] = JSON.stringify(config);
-  expect(env["NODE_OPTIONS"]).toBe("--jitless");
+  expect(env["NODE_OPTIONS"]).toBe("--jitless --max-semi-space-size=1");
 
   const child = spawn(process.execPath, [AVI_BIN, ...(agent!.args ?? [])], { env, stdio: ["ignore", "pipe", "pipe"] });
   const output: string[] = [];
