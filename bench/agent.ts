@@ -20,6 +20,7 @@ import { startAgent } from "../agent/run-agent.js";
 import { createVaultClient } from "../agent/vault-client.js";
 import { STAGE_POD, simTime, stageAgentConfig, startVaultStage, type VaultStage } from "../test/support/vault-stage.js";
 import { lifetimeWatcherModel, totalRequests, type ModelScenario } from "./lifetime-watcher-model.js";
+import { bareNodeStartMs as bareNode } from "./bench-support.js";
 
 const RUNS = Number(process.env["RUNS"] ?? 15);
 const IDLE_S = Number(process.env["IDLE_S"] ?? 60);
@@ -112,14 +113,6 @@ async function coldStart(stage: VaultStage): Promise<number> {
   }
 }
 
-function bareNode(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const child = spawn(process.execPath, ["-e", "0"], { stdio: "ignore" });
-    child.on("exit", () => resolve(performance.now() - t0));
-    child.on("error", reject);
-  });
-}
 
 async function bareHttpServer(): Promise<{ rssKiB: number; anonKiB: number }> {
   const child = spawn(process.execPath, ["-e", "require('node:http').createServer((q, r) => r.end('ok')).listen(0, '127.0.0.1')"], { stdio: "ignore" });

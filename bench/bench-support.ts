@@ -3,7 +3,7 @@
  * source (the harness's, so a run is reproducible from its SEED), a least-squares line, /proc memory, and the result
  * files under bench/results/ that `npm run bench:plots` reads.
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
@@ -97,4 +97,14 @@ export function writeResults(name: string, summary: Record<string, unknown>, ser
   const cell = (v: unknown): string => (v === null || v === undefined ? "" : typeof v === "number" ? String(Math.round(v * 1000) / 1000) : JSON.stringify(v));
   const csv = [columns.join(","), ...rows.map((row) => columns.map((c) => cell(row[c])).join(","))].join("\n");
   writeFileSync(join(RESULTS_DIR, `${name}.csv`), `${csv}\n`);
+}
+
+/** Wall time of `node -e 0`: the floor every start-time figure is compared with. */
+export function bareNodeStartMs(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(process.execPath, ["-e", "0"], { stdio: "ignore" });
+    child.on("exit", () => resolve(performance.now() - t0));
+    child.on("error", reject);
+  });
 }

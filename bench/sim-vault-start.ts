@@ -6,6 +6,7 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { bareNodeStartMs as bareNode } from "./bench-support.js";
 
 const RUNS = Number(process.env.RUNS ?? 15);
 const avi = fileURLToPath(new URL("../dist/avi.js", import.meta.url));
@@ -14,14 +15,6 @@ if (!existsSync(avi)) {
   process.exit(2);
 }
 
-function bareNode(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const child = spawn(process.execPath, ["-e", "0"], { stdio: "ignore" });
-    child.on("exit", () => resolve(performance.now() - t0));
-    child.on("error", reject);
-  });
-}
 
 async function simStart(): Promise<number> {
   const t0 = performance.now();

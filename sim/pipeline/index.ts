@@ -23,6 +23,7 @@ import { findResource } from "../apiserver/rest/index.js";
 import { aviImage, clockFromSimClock, runPod, type ImageTable, type KubeletOptions, type RunningPod } from "../kubelet/index.js";
 import { createTestCertificateAuthority } from "../tls/certificate-authority.js";
 import { startKubernetesAuthStack, startVaultSim, type KubernetesAuthStack, type VaultSim, type VaultSimOptions } from "../vault/index.js";
+import { aviWebhookConfiguration } from "../apiserver/webhook-configuration.js";
 
 /** The image reference the pipeline's webhook injects; `run()` maps it to `node <repo>/dist/avi.js`. */
 export const AVI_IMAGE = "avi.local/airflow-vault-injector:dev";
@@ -228,21 +229,11 @@ export async function startPodPipelineOn(vault: VaultTarget, options: ExternalVa
 
     const apiserver = await startApiServerSim();
     cleanups.push(() => apiserver.stop());
-    apiserver.rest.store.create(findResource("admissionregistration.k8s.io", "v1", "mutatingwebhookconfigurations")!, undefined, {
-      metadata: { name: WEBHOOK_CONFIGURATION },
-      webhooks: [
-        {
-          name: "inject.airflow-vault.io",
-          admissionReviewVersions: ["v1"],
-          sideEffects: "None",
-          failurePolicy: "Fail",
-          reinvocationPolicy: "IfNeeded",
-          timeoutSeconds: 10,
-          clientConfig: { service: { ...WEBHOOK_SERVICE }, caBundle: Buffer.from(ca.caPem).toString("base64") },
-          rules: [{ operations: ["CREATE"], apiGroups: [""], apiVersions: ["v1"], resources: ["pods"], scope: "Namespaced" }],
-        },
-      ],
-    });
+    apiserver.rest.store.create(
+      findResource("admissionregistration.k8s.io", "v1", "mutatingwebhookconfigurations")!,
+      undefined,
+      aviWebhookConfiguration({ name: WEBHOOK_CONFIGURATION, service: WEBHOOK_SERVICE, caBundlePem: ca.caPem }),
+    );
     const harness: AdmissionHarness = apiserver.admission({ configuration: WEBHOOK_CONFIGURATION, dial: { host: "127.0.0.1", port: webhook.port }, ...(options.podSecurity !== undefined && { podSecurity: options.podSecurity }) });
     const pods: RunningPod[] = [];
     cleanups.push(async () => {

@@ -18,6 +18,7 @@ import type { RotationTiming } from "../../webhook/self-tls/rotation-plan.js";
 import { SelfIssuedTls } from "../../webhook/self-tls/self-issued-tls.js";
 import { createWebhookServer, type WebhookServer } from "../../webhook/server.js";
 import { SERVICE, TEST_SETTINGS } from "./webhook-env.js";
+import { aviWebhookConfiguration } from "../../sim/apiserver/webhook-configuration.js";
 
 export const NAMESPACE = SERVICE.namespace;
 export const WEBHOOK_CONFIGURATION = "airflow-vault-injector";
@@ -50,21 +51,7 @@ export const PODS = findResource("", "v1", "pods")!;
 export const EVENTS = findResource("", "v1", "events")!;
 
 export function webhookConfiguration(): Record<string, unknown> {
-  return {
-    metadata: { name: WEBHOOK_CONFIGURATION },
-    webhooks: [
-      {
-        name: "inject.airflow-vault.io",
-        admissionReviewVersions: ["v1"],
-        sideEffects: "None",
-        failurePolicy: "Fail",
-        reinvocationPolicy: "IfNeeded",
-        timeoutSeconds: 5,
-        clientConfig: { service: { ...SERVICE } },
-        rules: [{ operations: ["CREATE"], apiGroups: [""], apiVersions: ["v1"], resources: ["pods"], scope: "Namespaced" }],
-      },
-    ],
-  };
+  return aviWebhookConfiguration({ name: WEBHOOK_CONFIGURATION, service: SERVICE, timeoutSeconds: 5 });
 }
 
 export interface Replica {
