@@ -15,7 +15,7 @@ import { parseDocuments } from "../inject-documents.js";
 import { parseDurationSeconds } from "../../agent/duration.js";
 import { parseSettings } from "../../injector/settings.js";
 import { startPodPipeline, startPodPipelineOn, type PodPipeline, type VaultPodPipeline } from "../../sim/pipeline/index.js";
-import type { PodResult, RunningPod } from "../../sim/kubelet/index.js";
+import { inRepo, repoLayer, type PodResult, type RunningPod } from "../../sim/kubelet/index.js";
 import { CEPH_APT_PACKAGES, cephPackagesPresent, startCephRgw, type CephRgw } from "../../test/e2e/ceph/ceph-rgw.js";
 import { UsageError, type Command } from "../command.js";
 import { configureDemoVault, DEMO_AUTH_MOUNT, DEMO_AWS_MOUNT, DEMO_AWS_ROLE, DEMO_VAULT_ROLE, isVaultSimulator, removeDemoConfig, type StsSource } from "../demo/demo-vault.js";
@@ -252,7 +252,7 @@ class Demo {
     const podName = typeof metadataName === "string" ? metadataName : "pod";
     let partial = "";
     const running = p.run(outcome.pod, {
-      images: { "apache/airflow": { replace: ["/bin/sh", "-c", taskScript(storage === "Ceph RGW" ? s3Loop : undefined, podName)] } },
+      images: { "apache/airflow": { replace: ["/bin/sh", "-c", taskScript(storage === "Ceph RGW" ? inRepo(this.root, s3Loop) : undefined, podName)], layers: [repoLayer(this.root)] } },
       objects: { configMaps: { "airflow-config": { "airflow.cfg": "[core]\nexecutor = KubernetesExecutor\n" } } },
       log: (l) => this.kubeletLog.push(l),
       onContainerLog: (container, chunk) => {

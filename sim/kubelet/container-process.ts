@@ -12,6 +12,7 @@ import { planMounts, renderMountScript, rewritePaths, type BindMount } from "./m
 import type { Container, Pod } from "./pod-spec.js";
 import type { PodVolume } from "./volumes.js";
 import { ContainerConfigError } from "./env.js";
+import type { ImageLayer } from "./images.js";
 
 export interface LaunchSpec {
   readonly pod: Pod;
@@ -22,7 +23,13 @@ export interface LaunchSpec {
   readonly volumes: ReadonlyMap<string, PodVolume>;
   readonly isolation: Isolation;
   readonly podDir: string;
+  /** The image's files (bound read-only before the volumes). */
+  readonly layers?: readonly ImageLayer[];
   readonly onLog?: (chunk: string) => void;
+}
+
+function layerMounts(layers: readonly ImageLayer[]): BindMount[] {
+  return layers.map((l) => ({ source: l.source, sourceIsFile: !statSync(l.source).isDirectory(), target: l.target, readOnly: true }));
 }
 
 export interface Identity {
@@ -108,7 +115,7 @@ export class ContainerProcess {
 
   constructor(private readonly spec: LaunchSpec) {
     const { container, isolation, podDir } = spec;
-    this.mounts = bindMounts(container, spec.volumes);
+    this.mounts = [...layerMounts(spec.layers ?? []), ...bindMounts(container, spec.volumes)];
     mkdirSync(join(podDir, "logs"), { recursive: true });
     this.logFile = join(podDir, "logs", `${container.name}.log`);
     this.log = createWriteStream(this.logFile, { flags: "a" });

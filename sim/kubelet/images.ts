@@ -3,7 +3,7 @@
  * `args` (else the image's default cmd), as Kubernetes combines them with an image; an entry with
  * `replace` stands in for an image we cannot run (e.g. Airflow) and ignores the container's command.
  */
-import { join } from "node:path";
+import { posix, relative } from "node:path";
 
 export interface ImageEntry {
   /** The image's ENTRYPOINT (may be empty: the container's command runs from the host's PATH). */
@@ -16,6 +16,39 @@ export interface ImageEntry {
   readonly env?: Readonly<Record<string, string>>;
   /** The image's WORKDIR (default `/`). */
   readonly workingDir?: string;
+  /** Host files the image "contains": bound read-only into the container (see ImageLayer). */
+  readonly layers?: readonly ImageLayer[];
+}
+
+/**
+ * A host file or directory that appears at `target` inside the container, read-only, as an image's
+ * files would. Binding the repository (and Node) at a fixed path keeps what a container runs readable
+ * by its non-root user wherever the checkout lives (CI clones into a private temp dir, mode 0700,
+ * which uid 65532 or 50000 cannot traverse).
+ */
+export interface ImageLayer {
+  readonly source: string;
+  readonly target: string;
+}
+
+/** Where the repository appears inside containers (see repoLayer / inRepo). */
+export const REPO_IN_CONTAINER = "/opt/avi";
+/** Where this process's Node binary appears inside containers. */
+export const NODE_IN_CONTAINER = "/opt/avi-node/bin/node";
+
+export function repoLayer(repoRoot: string): ImageLayer {
+  return { source: repoRoot, target: REPO_IN_CONTAINER };
+}
+
+export function nodeLayer(nodeBinary: string = process.execPath): ImageLayer {
+  return { source: nodeBinary, target: NODE_IN_CONTAINER };
+}
+
+/** A path of the repository (absolute on the host, or relative to the repository) as containers see it. */
+export function inRepo(repoRoot: string, path: string): string {
+  const rel = path.startsWith("/") ? relative(repoRoot, path) : path;
+  if (rel.startsWith("..")) throw new Error(`${path} is not inside the repository ${repoRoot}`);
+  return posix.join(REPO_IN_CONTAINER, rel);
 }
 
 /** Image reference (exact) or repository (reference without `:tag`/`@digest`) → entry. */
@@ -50,7 +83,7 @@ export function containerArgv(entry: ImageEntry, spec: { command?: readonly stri
 
 /** The `avi` image: `node <repo>/dist/avi.js` (NODE_OPTIONS comes from the container's env). */
 export function aviImage(repoRoot: string, nodeBinary: string = process.execPath): ImageEntry {
-  return { entrypoint: [nodeBinary, join(repoRoot, "dist", "avi.js")] };
+  return { entrypoint: [NODE_IN_CONTAINER, inRepo(repoRoot, "dist/avi.js")], layers: [repoLayer(repoRoot), nodeLayer(nodeBinary)] };
 }
 
 /** An image whose commands are the host's (`sh`, `cat` …), e.g. `alpine` or `busybox`. */

@@ -189,6 +189,7 @@ class PodRun implements RunningPod {
       volumes: this.volumes.byName,
       isolation: this.iso,
       podDir: this.podDir,
+      ...(image.layers !== undefined && { layers: image.layers }),
       ...(this.options.onContainerLog !== undefined && { onLog: (chunk: string) => this.options.onContainerLog!(container.name, chunk) }),
     });
     slot.process = proc;

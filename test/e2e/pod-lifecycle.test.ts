@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { HOST_SHELL_IMAGE } from "../../sim/kubelet/index.js";
+import { HOST_SHELL_IMAGE, inRepo, repoLayer } from "../../sim/kubelet/index.js";
 import { startPodPipeline, type PodPipeline } from "../../sim/pipeline/index.js";
 import { af3WorkerPod, annotate, kpoPodWithXcomSidecar, type Obj } from "../support/fixtures.js";
 import { REPO_ROOT } from "../support/shared.js";
@@ -46,7 +46,7 @@ describe("scenario 3: a KubernetesExecutor worker pod completes", () => {
     const pod = await admitted(annotate(af3WorkerPod()), "airflow");
     const started = Date.now();
     const running = pipeline.run(pod, {
-      images: { "apache/airflow": { replace: [PYTHON, join(REPO_ROOT, "test/e2e/pod-tasks/read_credentials.py"), "minio-etl"] } },
+      images: { "apache/airflow": { replace: [PYTHON, inRepo(REPO_ROOT, "test/e2e/pod-tasks/read_credentials.py"), "minio-etl"], layers: [repoLayer(REPO_ROOT)] } },
       objects: { configMaps: { "airflow-config": { "airflow.cfg": "[core]\nexecutor = KubernetesExecutor\n" } } },
       log: (l) => kubeletLog.push(l),
       ...(process.env["AVI_TEST_LOG"] !== undefined && { onContainerLog: (c: string, chunk: string) => process.stderr.write(`[${c}] ${chunk}`) }),

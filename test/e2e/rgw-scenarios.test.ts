@@ -15,14 +15,16 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startPodPipeline, type PodPipeline } from "../../sim/pipeline/index.js";
-import type { ImageTable, PodResult, RunningPod } from "../../sim/kubelet/index.js";
+import { inRepo, nodeLayer, NODE_IN_CONTAINER, repoLayer, type ImageTable, type PodResult, type RunningPod } from "../../sim/kubelet/index.js";
 import { watchCredentialFiles } from "./credential-files-watch.js";
 import { af3WorkerPod, annotate, type Obj } from "../support/fixtures.js";
 import { REPO_ROOT } from "../support/shared.js";
 import { CEPH_MISSING_REASON, cephPackagesPresent, rotateStaticKey, startCephRgw, writeKvV2, type CephRgw, type S3Key } from "./ceph/ceph-rgw.js";
 
 const PYTHON = "/usr/bin/python3";
-const TASKS = join(REPO_ROOT, "test/e2e/tasks");
+// The task programs as containers see them: the repository is an image layer at a fixed path (sim/kubelet).
+const TASKS = inRepo(REPO_ROOT, "test/e2e/tasks");
+const REPO = repoLayer(REPO_ROOT);
 const CREDENTIALS_DIR = "/var/run/secrets/airflow-vault";
 const LOGS = "/opt/airflow/logs"; // the worker pod's `logs` emptyDir: reports, progress and stop files
 const present = cephPackagesPresent();
@@ -111,7 +113,7 @@ function start(pod: Obj, images: ImageTable): RunningPod {
   });
 }
 
-const S3_LOOP_IMAGE = { "apache/airflow": { replace: [PYTHON, join(TASKS, "s3_loop.py")] } };
+const S3_LOOP_IMAGE = { "apache/airflow": { replace: [PYTHON, join(TASKS, "s3_loop.py")], layers: [REPO] } };
 
 /** s3_loop.py's env: runs until the stop file appears (bounded by `seconds`), reports into the logs volume. */
 function loopEnv(bucket: string, seconds: number): Record<string, string> {
@@ -406,11 +408,11 @@ describe.skipIf(!present)("issue 4 scenarios on real Ceph RGW", () => {
       const started = Date.now();
       const running = start(pod, {
         // scenario 7: the Airflow task reads the agent's connections file as LocalFilesystemBackend does
-        "apache/airflow": { replace: [PYTHON, join(TASKS, "airflow_conn_check.py"), `${CREDENTIALS_DIR}/airflow/connections.json`, "rgw_default", "avi-scenario7"] },
+        "apache/airflow": { replace: [PYTHON, join(TASKS, "airflow_conn_check.py"), `${CREDENTIALS_DIR}/airflow/connections.json`, "rgw_default", "avi-scenario7"], layers: [REPO] },
         // scenario 6: Debian aws-cli through the aws/config profile, the JS SDK v3 through the endpoint
-        "amazon/aws-cli": { replace: [join(TASKS, "awscli_check.sh"), "rgw-sts", "avi-scenario6"] },
+        "amazon/aws-cli": { replace: [join(TASKS, "awscli_check.sh"), "rgw-sts", "avi-scenario6"], layers: [REPO] },
         // HOME comes from sim/kubelet as runc sets it (`/` for uid 50000, which has no passwd entry).
-        node: { replace: [process.execPath, join(TASKS, "sdk_s3_check.mjs"), "avi-scenario6", "5"] },
+        node: { replace: [NODE_IN_CONTAINER, join(TASKS, "sdk_s3_check.mjs"), "avi-scenario6", "5"], layers: [REPO, nodeLayer()] },
       });
       try {
         result = await running.result;
