@@ -7,8 +7,9 @@
  * process runs on a scaled clock (bench/scaled-clock.mjs), shared with sim/vault's clock.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { chmodSync, copyFileSync, cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import jsonpatch from "fast-json-patch";
 import { parse } from "yaml";
 import { admit } from "../injector/admit.js";
@@ -94,16 +95,42 @@ export interface SpawnOptions {
   readonly uid?: number;
 }
 
+interface AgentFiles {
+  readonly bin: string;
+  readonly scaledClock: string;
+  readonly heapProbe: string;
+}
+
+let readableCopy: AgentFiles | undefined;
+
+/**
+ * dist/ and the preloads where another user can read them, as the image's /app/dist is: the checkout
+ * may be private (CI clones into a 0700 temp dir that uid 65532 cannot traverse). Copied once per
+ * process (dist/ is self-contained, as the Dockerfile relies on), removed at exit.
+ */
+function filesForOtherUsers(): AgentFiles {
+  if (readableCopy !== undefined) return readableCopy;
+  const dir = mkdtempSync(join(tmpdir(), "avi-agent-image-"));
+  chmodSync(dir, 0o755);
+  cpSync(dirname(AVI_BIN), join(dir, "dist"), { recursive: true });
+  copyFileSync(SCALED_CLOCK_PRELOAD, join(dir, "scaled-clock.mjs"));
+  copyFileSync(HEAP_PROBE_PRELOAD, join(dir, "heap-probe.mjs"));
+  process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+  readableCopy = { bin: join(dir, "dist", "avi.js"), scaledClock: join(dir, "scaled-clock.mjs"), heapProbe: join(dir, "heap-probe.mjs") };
+  return readableCopy;
+}
+
 /** Spawns the injected agent as `node [--import scaled-clock] dist/avi.js <args>` with its env. */
 export function spawnInjectedAgent(agent: InjectedAgent, options: SpawnOptions = {}): ChildProcess {
   const probe = options.heapProbe;
-  const preload = [...(probe === undefined ? [] : ["--import", HEAP_PROBE_PRELOAD]), ...(options.clock === undefined ? [] : ["--import", SCALED_CLOCK_PRELOAD])];
+  const files: AgentFiles = options.uid === undefined ? { bin: AVI_BIN, scaledClock: SCALED_CLOCK_PRELOAD, heapProbe: HEAP_PROBE_PRELOAD } : filesForOtherUsers();
+  const preload = [...(probe === undefined ? [] : ["--import", files.heapProbe]), ...(options.clock === undefined ? [] : ["--import", files.scaledClock])];
   const env = {
     ...agent.env,
     ...(options.clock === undefined ? {} : scaledClockEnv(options.clock)),
     ...(probe === undefined ? {} : { AVI_BENCH_HEAP_FILE: probe.file, AVI_BENCH_HEAP_EVERY_MS: String(probe.everyMs) }),
   };
-  const child = spawn(process.execPath, [...preload, AVI_BIN, ...agent.args], { env, stdio: ["ignore", "pipe", "pipe"], ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.uid }) });
+  const child = spawn(process.execPath, [...preload, files.bin, ...agent.args], { env, stdio: ["ignore", "pipe", "pipe"], ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.uid }) });
   const sink = options.collect;
   const onData = (chunk: Buffer): void => {
     const lines = chunk.toString("utf8").split("\n").filter((l) => l !== "" && !l.startsWith("Warning: disabling flag --expose_wasm"));
