@@ -530,7 +530,7 @@ export async function runFaultCase(c: FaultCase, options: RunOptions): Promise<C
     clock.setScale(scale);
     const ctxPartial = { ...ctxBase, until };
     await c.before?.({ ...ctxPartial } as unknown as CaseContext);
-    agent = spawnInjectedAgent(spec, { clock, collect: log, ...(asAgentUser ? { uid: AGENT_UID } : {}) });
+    agent = spawnInjectedAgent(spec, { clock, collect: log, ...(asAgentUser ? { asUser: { uid: AGENT_UID, filesDir: join(stage.dir, "image") } } : {}) });
     const exited = new Promise<number | null>((r) => agent!.once("exit", (code, signal) => r(code ?? (signal === null ? null : 128))));
     const ctx: CaseContext = {
       ...ctxPartial,

@@ -7,8 +7,7 @@
  * process runs on a scaled clock (bench/scaled-clock.mjs), shared with sim/vault's clock.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { chmodSync, copyFileSync, cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, copyFileSync, cpSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import jsonpatch from "fast-json-patch";
 import { parse } from "yaml";
@@ -91,8 +90,8 @@ export interface SpawnOptions {
   readonly collect?: string[];
   /** Diagnostics: force a GC and log memory to this file every `everyMs` real ms (bench/heap-probe.mjs). */
   readonly heapProbe?: { readonly file: string; readonly everyMs: number };
-  /** Run as this user (and group), as the container's runAsUser would. */
-  readonly uid?: number;
+  /** Run as this user (and group), as the container's runAsUser would, from a copy of the agent's files in `filesDir`. */
+  readonly asUser?: { readonly uid: number; readonly filesDir: string };
 }
 
 interface AgentFiles {
@@ -101,36 +100,32 @@ interface AgentFiles {
   readonly heapProbe: string;
 }
 
-let readableCopy: AgentFiles | undefined;
-
 /**
- * dist/ and the preloads where another user can read them, as the image's /app/dist is: the checkout
- * may be private (CI clones into a 0700 temp dir that uid 65532 cannot traverse). Copied once per
- * process (dist/ is self-contained, as the Dockerfile relies on), removed at exit.
+ * dist/ and the preloads copied into `dir` (which the caller owns and removes), where another user can
+ * read them as the image's /app/dist: the checkout may be private (CI clones into a 0700 temp dir that
+ * uid 65532 cannot traverse). dist/ is self-contained, as the Dockerfile relies on; maps are left out.
  */
-function filesForOtherUsers(): AgentFiles {
-  if (readableCopy !== undefined) return readableCopy;
-  const dir = mkdtempSync(join(tmpdir(), "avi-agent-image-"));
+function filesForOtherUsers(dir: string): AgentFiles {
+  mkdirSync(dir, { recursive: true, mode: 0o755 });
   chmodSync(dir, 0o755);
-  cpSync(dirname(AVI_BIN), join(dir, "dist"), { recursive: true });
+  cpSync(dirname(AVI_BIN), join(dir, "dist"), { recursive: true, filter: (src) => !src.endsWith(".map") });
   copyFileSync(SCALED_CLOCK_PRELOAD, join(dir, "scaled-clock.mjs"));
   copyFileSync(HEAP_PROBE_PRELOAD, join(dir, "heap-probe.mjs"));
-  process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
-  readableCopy = { bin: join(dir, "dist", "avi.js"), scaledClock: join(dir, "scaled-clock.mjs"), heapProbe: join(dir, "heap-probe.mjs") };
-  return readableCopy;
+  return { bin: join(dir, "dist", "avi.js"), scaledClock: join(dir, "scaled-clock.mjs"), heapProbe: join(dir, "heap-probe.mjs") };
 }
 
 /** Spawns the injected agent as `node [--import scaled-clock] dist/avi.js <args>` with its env. */
 export function spawnInjectedAgent(agent: InjectedAgent, options: SpawnOptions = {}): ChildProcess {
   const probe = options.heapProbe;
-  const files: AgentFiles = options.uid === undefined ? { bin: AVI_BIN, scaledClock: SCALED_CLOCK_PRELOAD, heapProbe: HEAP_PROBE_PRELOAD } : filesForOtherUsers();
+  const user = options.asUser;
+  const files: AgentFiles = user === undefined ? { bin: AVI_BIN, scaledClock: SCALED_CLOCK_PRELOAD, heapProbe: HEAP_PROBE_PRELOAD } : filesForOtherUsers(user.filesDir);
   const preload = [...(probe === undefined ? [] : ["--import", files.heapProbe]), ...(options.clock === undefined ? [] : ["--import", files.scaledClock])];
   const env = {
     ...agent.env,
     ...(options.clock === undefined ? {} : scaledClockEnv(options.clock)),
     ...(probe === undefined ? {} : { AVI_BENCH_HEAP_FILE: probe.file, AVI_BENCH_HEAP_EVERY_MS: String(probe.everyMs) }),
   };
-  const child = spawn(process.execPath, [...preload, files.bin, ...agent.args], { env, stdio: ["ignore", "pipe", "pipe"], ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.uid }) });
+  const child = spawn(process.execPath, [...preload, files.bin, ...agent.args], { env, stdio: ["ignore", "pipe", "pipe"], ...(user === undefined ? {} : { uid: user.uid, gid: user.uid }) });
   const sink = options.collect;
   const onData = (chunk: Buffer): void => {
     const lines = chunk.toString("utf8").split("\n").filter((l) => l !== "" && !l.startsWith("Warning: disabling flag --expose_wasm"));
