@@ -1,5 +1,6 @@
 /**
- * The Kubernetes auth method (`vault-plugin-auth-kubernetes` v0.24, reference §3): `config`, `role/<name>`
+ * The Kubernetes auth method (`vault-plugin-auth-kubernetes` v0.24.1: `path_config.go`,
+ * `path_role.go`, `path_login.go`): `config`, `role/<name>`
  * and `login`, with the same order of checks and the same messages as the plugin — including the
  * TokenReview call to `kubernetes_host` on every login, whose failure for any reason is a 403.
  */
@@ -221,7 +222,7 @@ export function createKubernetesAuthBackend(ctx: BackendContext): Backend {
     throw codedError(403, `namespace not authorized${detail}`);
   }
 
-  /** TokenReview (§3.2 step 6). Any failure → the caller answers 403 permission denied. */
+  /** TokenReview (vault-plugin-auth-kubernetes `token_review.go`), on every login. Any failure → the caller answers 403 permission denied. */
   async function tokenReview(c: KubeConfig, jwt: string, sa: ServiceAccountClaims, role: KubeRole): Promise<void> {
     const audiences = role.audience !== "" ? [role.audience] : [...sa.audiences];
     const body = {

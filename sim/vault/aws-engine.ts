@@ -1,5 +1,5 @@
 /**
- * The `aws` secrets engine (reference §6): `config/root`, `config/lease`, `roles/<name>`, and
+ * The `aws` secrets engine (developer.hashicorp.com/vault/api-docs/secret/aws, Vault 1.16+): `config/root`, `config/lease`, `roles/<name>`, and
  * `creds/<role>` / `sts/<role>` for `iam_user` (renewable lease, user deleted on revocation) and the
  * STS types `assumed_role`, `federation_token`, `session_token` (non-renewable, both `security_token`
  * and `session_token`). With `sts_endpoint` set, STS calls go to that real endpoint (Ceph RGW, MinIO);

@@ -2,7 +2,8 @@
  * The simulator's core: the state (mounts, tokens, leases, policies, identity, seal) and the request
  * pipeline Vault runs for every `/v1/` call — Agent-mode header check (412), seal check (503), token
  * check (403 permission denied / invalid token), ACL with existence check (create vs update), routing
- * to the mount, then leases, tokens, response wrapping and the envelope (reference §1).
+ * to the mount, then leases, tokens, response wrapping and the envelope (Vault `http/logical.go`,
+ * `vault/request_handling.go`).
  */
 import type { Operation } from "./acl.js";
 import type { AuthSpec, Backend, BackendRequest, BackendResponse } from "./backend.js";
@@ -215,7 +216,8 @@ export class VaultCore {
     return token;
   }
 
-  /** Turn a login's `auth` into a token and the `auth` block of the response (§3.1). */
+  /** Turn a login's `auth` into a token and the `auth` block of the response (vault-plugin-auth-kubernetes
+   * `path_login.go`). */
   issueLoginToken(mount: MountEntry, path: string, auth: AuthSpec): { token: TokenEntry; block: AuthBlock; warnings: readonly string[] } {
     const tokenType: TokenType = auth.tokenType;
     const policies = this.sanitizePolicies(auth.policies, !auth.noDefaultPolicy);
@@ -259,7 +261,7 @@ export class VaultCore {
     return { token, block: this.authBlock(token, ttl), warnings };
   }
 
-  /** The `auth` object of login / renew-self responses (§1.4). */
+  /** The `auth` object of login / renew-self responses (`sdk/logical/translate_response.go` HTTPAuth). */
   authBlock(token: TokenEntry, leaseDuration: number): AuthBlock {
     return {
       client_token: token.id,

@@ -1,5 +1,5 @@
 /**
- * Vault's success envelope (reference §1.4): every key present, absent objects as `null`, integer
+ * Vault's success envelope (`sdk/logical/translate_response.go` LogicalResponseToHTTPResponse, `http/logical.go` respondLogical): every key present, absent objects as `null`, integer
  * `lease_duration`, optional `mount_type`. A nil response is a 204 with no body.
  */
 

@@ -1,5 +1,6 @@
 /**
- * How Vault errors reach the wire (reference §1.5, §1.6). Two kinds matter:
+ * How Vault errors reach the wire (`sdk/logical/response_util.go` RespondErrorCommon,
+ * AdjustErrorStatusCode). Two kinds matter:
  * - a backend *error response* (`logical.ErrorResponse`): the message is sent as-is, status 400 unless
  *   coded otherwise;
  * - a Go *error* (`logical.ErrPermissionDenied`, `CodedError`, any internal error): on authenticated,

@@ -1,7 +1,7 @@
 /**
  * The expiration manager: everything with a TTL. Issues tokens and registers leases, renews them with
- * Vault's arithmetic (§4.3), revokes them (with the engine's side effect, e.g. deleting an IAM user) and
- * cascades: revoking or expiring a token revokes its child tokens and every lease it created (§4.4, §5).
+ * Vault's arithmetic (`sdk/framework/lease.go` CalculateTTL), revokes them (with the engine's side effect, e.g. deleting an IAM user) and
+ * cascades: revoking or expiring a token revokes its child tokens and every lease it created (`vault/expiration.go`).
  *
  * Expiry is enforced twice, as in Vault: lazily when a token or lease is used after its deadline, and
  * by a sweep — one clock timer per lease — so a lease dies at its deadline even if nobody touches it.
@@ -191,7 +191,7 @@ export class ExpirationManager {
 
   // ── leases ────────────────────────────────────────────────────────────────────────────────────
 
-  /** Register a secret's lease. `ttl` is already calculated by core (§4.3 at issue). */
+  /** Register a secret's lease. `ttl` is already calculated by core (CalculateTTL at issue). */
   registerSecret(path: string, mountPath: string, token: TokenEntry | undefined, secret: SecretSpec, ttl: number): Lease {
     const now = this.clock.now();
     const lease: Lease = {
@@ -214,7 +214,7 @@ export class ExpirationManager {
     return lease;
   }
 
-  /** `sys/leases/renew` (§5.1): errors are 400 with Vault's plain messages. */
+  /** `sys/leases/renew` (`vault/logical_system.go` handleRenew, `leaseEntry.renewable`): errors are 400 with Vault's plain messages. */
   async renewLease(leaseId: string, increment: number): Promise<RenewResult & { lease: Lease }> {
     const lease = this.leases.get(leaseId);
     this.checkRenewable(lease, () => errorResponse("lease not found"));

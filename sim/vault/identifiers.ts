@@ -1,5 +1,5 @@
 /**
- * Shapes of the identifiers Vault hands out (reference §1.4): `hvs.` service tokens of about 95
+ * Shapes of the identifiers Vault hands out (`vault/token_store.go`, `vault/expiration.go`, Vault ≥ 1.10): `hvs.` service tokens of about 95
  * characters, `hvb.` batch tokens, 24-character accessors, lease IDs `<request path>/<24 base62>`, UUIDs.
  */
 import { randomBytes, randomInt, randomUUID } from "node:crypto";

@@ -1,5 +1,6 @@
 /**
- * Service-account JWT checks as the Kubernetes auth method runs them (reference §3.2, through
+ * Service-account JWT checks as the Kubernetes auth method runs them (vault-plugin-auth-kubernetes v0.24.1 `path_login.go`
+ * parseAndValidateJWT, through
  * `hashicorp/cap` `ValidateAllowMissingIatNbfExp`): signature (only with `pem_keys`; otherwise parse
  * only), algorithm, issuer, audience, then nbf/exp/iat with 60 s clock skew; a missing `exp` means
  * 150 s after iat/nbf; tokens with none of the three (legacy secret tokens) pass the time checks.

@@ -1,5 +1,5 @@
 /**
- * KV version 1 (`passthrough.go`, reference §7.2): the stored map is the response `data`; no lease is
+ * KV version 1 (vault-plugin-secrets-kv `passthrough.go`): the stored map is the response `data`; no lease is
  * registered, `lease_duration` is the stored `ttl`/`lease` key or the mount's default TTL.
  */
 import type { Backend, BackendContext, BackendResponse } from "./backend.js";

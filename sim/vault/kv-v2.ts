@@ -1,5 +1,5 @@
 /**
- * KV version 2 (`vault-plugin-secrets-kv`, reference §7.1): versioned `data/`, `metadata/`, `delete/`,
+ * KV version 2 (`vault-plugin-secrets-kv` `path_data.go` and siblings): versioned `data/`, `metadata/`, `delete/`,
  * `undelete/`, `destroy/`, `config`. A soft-deleted or destroyed version reads as 404 **with** the full
  * envelope (`data.data: null`, metadata filled in); a never-written path or version is a bare 404.
  */

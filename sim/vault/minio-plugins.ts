@@ -1,5 +1,5 @@
 /**
- * Response shapes of the third-party MinIO secrets plugins (reference §9), so the agent's `minio`
+ * Response shapes of the third-party MinIO secrets plugins (listed below), so the agent's `minio`
  * format can be tested. Both are external plugins in real Vault; here they mint MinIO-shaped keys
  * locally (no MinIO is called):
  * - `minio` — `jayxiong1/vault-plugin-secrets-minio` (2024–25 fork): `creds|sts/<role>`, `static` or

@@ -1,5 +1,5 @@
 /**
- * HTTP → Vault logical request (reference §1.1, §1.2): method to operation, `?list=true`, JSON or form
+ * HTTP → Vault logical request (`http/logical.go` buildLogicalRequestNoAuth, `http/handler.go`): method to operation, `?list=true`, JSON or form
  * bodies, query data, the client token from `X-Vault-Token` or `Authorization: Bearer`, and the
  * response-wrapping header.
  */

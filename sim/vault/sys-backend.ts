@@ -1,6 +1,6 @@
 /**
- * The built-in `sys/` backend: health and seal (§2), mounts and auth methods, ACL policies, leases
- * (§5), capabilities, audited request headers, response wrapping.
+ * The built-in `sys/` backend: health and seal, mounts and auth methods, ACL policies, leases
+ * (`vault/logical_system.go`), capabilities, audited request headers, response wrapping.
  */
 import type { Backend, BackendRequest, BackendResponse } from "./backend.js";
 import type { VaultCore } from "./core.js";

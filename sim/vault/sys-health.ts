@@ -1,5 +1,5 @@
 /**
- * `GET|HEAD /v1/sys/health` (reference §2): the status code from the node's state and the query
+ * `GET|HEAD /v1/sys/health` (`http/sys_health.go` getSysHealth): the status code from the node's state and the query
  * overrides, in Vault's precedence order, and the body (returned for every code except on HEAD).
  */
 import { emptyError } from "./errors.js";

@@ -1,5 +1,5 @@
 /**
- * `sys/leases/*` (and the legacy `sys/renew`, `sys/revoke`) — reference §5: renew, revoke, lookup with
+ * `sys/leases/*` (and the legacy `sys/renew`, `sys/revoke`) — `vault/logical_system.go`: renew, revoke, lookup with
  * Vault's status codes and plain 400 messages.
  */
 import type { BackendRequest, BackendResponse } from "./backend.js";

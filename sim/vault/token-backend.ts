@@ -1,5 +1,5 @@
 /**
- * The token store's HTTP side, `auth/token/*` (reference §4): lookup-self, renew-self, revoke-self,
+ * The token store's HTTP side, `auth/token/*` (`vault/token_store.go`): lookup-self, renew-self, revoke-self,
  * plus create/lookup/renew/revoke (by token or accessor) for test setup, as a real Vault exposes them.
  */
 import type { Backend, BackendRequest, BackendResponse, RenewedTtl } from "./backend.js";
@@ -12,7 +12,7 @@ import type { TokenEntry, TokenType } from "./token-store.js";
 export function createTokenBackend(core: VaultCore): Backend {
   const isUpdate = (req: BackendRequest): boolean => req.operation === "update" || req.operation === "create";
 
-  /** lookup / lookup-self data (§4.1). */
+  /** lookup / lookup-self data (`vault/token_store.go` handleLookup). */
   function lookupData(token: TokenEntry, includeId: boolean): Record<string, unknown> {
     const now = core.clock.now();
     const data: Record<string, unknown> = {

@@ -1,5 +1,5 @@
 /**
- * Vault's TTL arithmetic, `framework.CalculateTTL` (reference §4.3), as a pure function. Used for every
+ * Vault's TTL arithmetic, `framework.CalculateTTL` (`sdk/framework/lease.go`), as a pure function. Used for every
  * lease and token: at login/issue (start = now) and at each renewal (start = the lease's issue time).
  * All times are truncated to the second, as Vault does.
  */
