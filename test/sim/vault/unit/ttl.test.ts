@@ -1,4 +1,4 @@
-// framework.CalculateTTL (reference §4.3) as a pure function.
+// framework.CalculateTTL (hashicorp/vault `sdk/framework/lease.go`) as a pure function.
 import { describe, expect, it } from "vitest";
 import { calculateTtl, TtlError } from "../../../../sim/vault/ttl.js";
 
