@@ -1,8 +1,9 @@
 /**
  * The Vault HTTP API simulator — a development/test double (like `vault server -dev`, in memory, on
- * loopback only) that follows Vault's HTTP API (hashicorp/vault `http/`, `vault/`, `sdk/`): envelope, status codes, error texts, TTL
- * arithmetic, Kubernetes auth with TokenReview, tokens, leases, AWS/KV/MinIO engines, ACL policies,
- * health — plus test controls under `/sim/`. See docs/vault-simulator.md.
+ * loopback only) that follows Vault's HTTP API (hashicorp/vault `http/`, `vault/`, `sdk/`): envelope,
+ * status codes, error texts, TTL arithmetic, Kubernetes auth with TokenReview, tokens, leases,
+ * AWS/KV/MinIO engines, ACL policies, health — plus test controls under `/sim/`.
+ * See docs/vault-simulator.md.
  */
 export type { SimClock, SimClockOptions } from "./clock.js";
 export { createSimClock } from "./clock.js";
