@@ -14,7 +14,7 @@
 import type { ChildProcess } from "node:child_process";
 import { chmodSync, chownSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { SimClock } from "../sim/vault/clock.js";
+import type { SimClock } from "../sim/vault/time/clock.js";
 import { startVaultStage, type StageOptions, type VaultStage } from "../test/support/vault-stage.js";
 import { injectedAgent, spawnInjectedAgent, type InjectedAgentInput } from "./injected-agent.js";
 

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Clock, Timers } from "../../agent/clock.js";
 import { startKubernetesAuthStack, startVaultSim, type KubernetesAuthStack, type VaultSim } from "../../sim/vault/index.js";
-import type { SimClock } from "../../sim/vault/clock.js";
+import type { SimClock } from "../../sim/vault/time/clock.js";
 
 export interface StageOptions {
   /** Sim clock speed (0 = frozen); default real time. */

@@ -3,7 +3,7 @@
  * with each mount's tunable TTLs. Requests are routed to the longest matching mount path.
  */
 import type { Backend } from "./backend.js";
-import type { MountTtls } from "./ttl.js";
+import type { MountTtls } from "../time/ttl.js";
 
 export type MountKind = "secret" | "auth" | "system";
 

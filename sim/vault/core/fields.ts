@@ -3,8 +3,8 @@
  * "true", a duration as "1h" or 3600, a list as "a,b"), with Vault's wording when a value cannot be
  * converted: `error converting input <v> for field "<k>": <reason>` (400).
  */
-import { DurationError, parseDurationSecond } from "./duration.js";
-import { errorResponse } from "./errors.js";
+import { DurationError, parseDurationSecond } from "../time/duration.js";
+import { errorResponse } from "../server/errors.js";
 
 export type RequestData = Readonly<Record<string, unknown>>;
 

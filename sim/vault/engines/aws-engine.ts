@@ -5,12 +5,12 @@
  * and `session_token`). With `sts_endpoint` set, STS calls go to that real endpoint (Ceph RGW, MinIO);
  * otherwise a simulated account answers.
  */
-import type { Backend, BackendContext, BackendRequest, BackendResponse, RenewedTtl } from "./backend.js";
-import { formatGoDuration } from "./duration.js";
-import { errorResponse, unsupportedOperation, unsupportedPath } from "./errors.js";
+import type { Backend, BackendContext, BackendRequest, BackendResponse, RenewedTtl } from "../core/backend.js";
+import { formatGoDuration } from "../time/duration.js";
+import { errorResponse, unsupportedOperation, unsupportedPath } from "../server/errors.js";
 import { AwsApiError, type FakeAwsCloud, type TemporaryCredentials } from "./fake-aws.js";
-import { getCommaList, getDuration, getInt, getString, getStringMap } from "./fields.js";
-import * as ids from "./identifiers.js";
+import { getCommaList, getDuration, getInt, getString, getStringMap } from "../core/fields.js";
+import * as ids from "../core/identifiers.js";
 import { assumeRole, getFederationToken, getSessionToken, type StsTarget } from "./sts-upstream.js";
 
 const CREDENTIAL_TYPES = ["iam_user", "assumed_role", "federation_token", "session_token"] as const;

@@ -3,7 +3,7 @@
  * behind a single-use token with the `response-wrapping` policy; the client gets only `wrap_info`.
  */
 import type { Envelope, WrapInfo } from "./envelope.js";
-import type { ExpirationManager } from "./expiration.js";
+import type { ExpirationManager } from "../core/expiration.js";
 
 interface Wrapped {
   readonly envelope: Envelope;

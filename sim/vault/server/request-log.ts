@@ -3,7 +3,7 @@
  * headers such as `X-Airflow-Dag-Id`, status), for assertions. Token headers are never kept: the entry
  * names the token by accessor instead.
  */
-import { globToRegExp, apiPath } from "./glob.js";
+import { globToRegExp, apiPath } from "../core/glob.js";
 
 export interface RequestLogEntry {
   readonly seq: number;

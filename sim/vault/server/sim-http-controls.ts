@@ -5,11 +5,11 @@
  */
 import { timingSafeEqual } from "node:crypto";
 import { z } from "zod";
-import type { SimClock } from "./clock.js";
+import type { SimClock } from "../time/clock.js";
 import type { VaultSimControls } from "./controls.js";
-import { jsonResult, type HttpResult } from "./core.js";
+import { jsonResult, type HttpResult } from "../core/core.js";
 import type { SimEventType } from "./events.js";
-import { goTime } from "./go-time.js";
+import { goTime } from "../time/go-time.js";
 import { clientToken, type RawRequest } from "./request.js";
 import type { RequestLog } from "./request-log.js";
 

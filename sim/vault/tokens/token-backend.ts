@@ -2,11 +2,11 @@
  * The token store's HTTP side, `auth/token/*` (`vault/token_store.go`): lookup-self, renew-self, revoke-self,
  * plus create/lookup/renew/revoke (by token or accessor) for test setup, as a real Vault exposes them.
  */
-import type { Backend, BackendRequest, BackendResponse, RenewedTtl } from "./backend.js";
-import type { VaultCore } from "./core.js";
-import { errorResponse, unsupportedOperation, unsupportedPath } from "./errors.js";
-import { getBool, getCommaList, getDuration, getInt, getString, getStringMap } from "./fields.js";
-import { goTime } from "./go-time.js";
+import type { Backend, BackendRequest, BackendResponse, RenewedTtl } from "../core/backend.js";
+import type { VaultCore } from "../core/core.js";
+import { errorResponse, unsupportedOperation, unsupportedPath } from "../server/errors.js";
+import { getBool, getCommaList, getDuration, getInt, getString, getStringMap } from "../core/fields.js";
+import { goTime } from "../time/go-time.js";
 import type { TokenEntry, TokenType } from "./token-store.js";
 
 export function createTokenBackend(core: VaultCore): Backend {

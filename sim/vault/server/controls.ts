@@ -4,16 +4,16 @@
  * tokens, leases, lifecycle events and the simulated AWS/MinIO side effects. Nothing here returns a
  * token ID or secret: tokens are named by accessor.
  */
-import type { SimClock } from "./clock.js";
-import type { VaultCore } from "./core.js";
-import { DurationError, parseDurationSecond } from "./duration.js";
+import type { SimClock } from "../time/clock.js";
+import type { VaultCore } from "../core/core.js";
+import { DurationError, parseDurationSecond } from "../time/duration.js";
 import type { SimEvent, SimEventType } from "./events.js";
-import { AwsApiError, type FakeAwsCloud, type IamUser } from "./fake-aws.js";
+import { AwsApiError, type FakeAwsCloud, type IamUser } from "../engines/fake-aws.js";
 import type { FaultInjector, FaultRule, FaultRuleSpec } from "./faults.js";
-import { goTime } from "./go-time.js";
-import type { FakeMinio, MinioUser } from "./minio-plugins.js";
-import type { NodeState } from "./sys-health.js";
-import type { TokenEntry } from "./token-store.js";
+import { goTime } from "../time/go-time.js";
+import type { FakeMinio, MinioUser } from "../engines/minio-plugins.js";
+import type { NodeState } from "../sys/sys-health.js";
+import type { TokenEntry } from "../tokens/token-store.js";
 
 /** A token as tests may see it (no token ID). */
 export interface TokenInfo {

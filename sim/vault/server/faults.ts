@@ -4,9 +4,9 @@
  * for the next N matching requests or for a span of sim time ("the next 3 requests to
  * sys/leases/renew fail with 503"; "Vault is down for 10 simulated minutes").
  */
-import type { NowSource } from "./clock.js";
-import { apiPath, globToRegExp } from "./glob.js";
-import { base62 } from "./identifiers.js";
+import type { NowSource } from "../time/clock.js";
+import { apiPath, globToRegExp } from "../core/glob.js";
+import { base62 } from "../core/identifiers.js";
 
 export type FaultAction =
   /** Answer with `status` and `body` (an object is sent as JSON, a string as-is; default `{"errors":[]}`). */

@@ -5,15 +5,15 @@
  * TokenReview call to `kubernetes_host` on every login, whose failure for any reason is a 403.
  */
 import type { KeyObject } from "node:crypto";
-import type { AuthSpec, Backend, BackendContext, BackendRequest, BackendResponse, RenewedTtl } from "./backend.js";
-import { cidrAllows } from "./cidr.js";
-import { formatGoDuration } from "./duration.js";
-import { codedError, errorResponse, permissionDenied, unsupportedOperation, unsupportedPath } from "./errors.js";
-import { getBool, getCommaList, getString } from "./fields.js";
+import type { AuthSpec, Backend, BackendContext, BackendRequest, BackendResponse, RenewedTtl } from "../../core/backend.js";
+import { cidrAllows } from "../../tokens/cidr.js";
+import { formatGoDuration } from "../../time/duration.js";
+import { codedError, errorResponse, permissionDenied, unsupportedOperation, unsupportedPath } from "../../server/errors.js";
+import { getBool, getCommaList, getString } from "../../core/fields.js";
 import { kubeRequest, type KubeConnection } from "./kubernetes-api-client.js";
 import type * as LabelSelectors from "./label-selector.js";
 import { audienceList, parsePemKey, validateServiceAccountJwt } from "./kubernetes-jwt.js";
-import { emptyTokenParams, parseTokenParams, tokenParamsData, tokenTypeOf, type TokenParams } from "./token-params.js";
+import { emptyTokenParams, parseTokenParams, tokenParamsData, tokenTypeOf, type TokenParams } from "../../tokens/token-params.js";
 
 interface KubeConfig {
   host: string;

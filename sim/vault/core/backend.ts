@@ -3,13 +3,13 @@
  * built-in `sys/` and `auth/token/` backends) — the sim's version of Vault's `logical.Backend`.
  * Backends return plain data; core turns it into envelopes, leases and tokens.
  */
-import type { Operation } from "./acl.js";
-import type { SimClock } from "./clock.js";
-import type { AuthBlock } from "./envelope.js";
+import type { Operation } from "../policy/acl.js";
+import type { SimClock } from "../time/clock.js";
+import type { AuthBlock } from "../server/envelope.js";
 import type { RequestData } from "./fields.js";
 import type { Lease } from "./lease.js";
-import type { MountTtls } from "./ttl.js";
-import type { TokenEntry, TokenType } from "./token-store.js";
+import type { MountTtls } from "../time/ttl.js";
+import type { TokenEntry, TokenType } from "../tokens/token-store.js";
 
 export interface BackendRequest {
   readonly operation: Operation;

@@ -2,12 +2,12 @@
  * `sys/mounts`, `sys/auth` and their `tune` endpoints: enable, disable, list and tune engines the way
  * setup scripts drive a real Vault (`vault secrets enable`, `vault auth enable`).
  */
-import type { BackendRequest, BackendResponse } from "./backend.js";
-import type { VaultCore } from "./core.js";
-import { formatGoDuration } from "./duration.js";
-import { errorResponse, unsupportedOperation } from "./errors.js";
-import { getBool, getDuration, getMap, getString, getStringMap } from "./fields.js";
-import type { MountConfig, MountEntry } from "./mounts.js";
+import type { BackendRequest, BackendResponse } from "../core/backend.js";
+import type { VaultCore } from "../core/core.js";
+import { formatGoDuration } from "../time/duration.js";
+import { errorResponse, unsupportedOperation } from "../server/errors.js";
+import { getBool, getDuration, getMap, getString, getStringMap } from "../core/fields.js";
+import type { MountConfig, MountEntry } from "../core/mounts.js";
 
 function mountInfo(m: MountEntry): Record<string, unknown> {
   return {

@@ -2,8 +2,8 @@
  * `GET|HEAD /v1/sys/health` (`http/sys_health.go` getSysHealth): the status code from the node's state and the query
  * overrides, in Vault's precedence order, and the body (returned for every code except on HEAD).
  */
-import { emptyError } from "./errors.js";
-import { parseGoBool } from "./fields.js";
+import { emptyError } from "../server/errors.js";
+import { parseGoBool } from "../core/fields.js";
 
 /** The node state health reports; sim controls flip these. */
 export interface NodeState {

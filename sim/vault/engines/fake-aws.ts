@@ -5,7 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import * as keys from "./aws-keys.js";
-import type { NowSource } from "./clock.js";
+import type { NowSource } from "../time/clock.js";
 
 export const FAKE_ACCOUNT_ID = "123456789012";
 

@@ -5,25 +5,25 @@
  * to the mount, then leases, tokens, response wrapping and the envelope (Vault `http/logical.go`,
  * `vault/request_handling.go`).
  */
-import type { Operation } from "./acl.js";
+import type { Operation } from "../policy/acl.js";
 import type { AuthSpec, Backend, BackendRequest, BackendResponse } from "./backend.js";
 import type { PluginCatalog } from "./catalog.js";
-import type { SimClock } from "./clock.js";
-import { cidrAllows } from "./cidr.js";
-import type { CompatOptions } from "./compat.js";
-import { envelope, type AuthBlock, type Envelope } from "./envelope.js";
-import { codedError, emptyError, errorResponse, errorStrings, permissionDenied, VaultError } from "./errors.js";
-import { EventLog } from "./events.js";
+import type { SimClock } from "../time/clock.js";
+import { cidrAllows } from "../tokens/cidr.js";
+import type { CompatOptions } from "../server/compat.js";
+import { envelope, type AuthBlock, type Envelope } from "../server/envelope.js";
+import { codedError, emptyError, errorResponse, errorStrings, permissionDenied, VaultError } from "../server/errors.js";
+import { EventLog } from "../server/events.js";
 import { ExpirationManager } from "./expiration.js";
 import * as ids from "./identifiers.js";
 import { IdentityStore } from "./identity.js";
 import { MountTable, type MountConfig, type MountEntry, type MountKind } from "./mounts.js";
-import { PolicyStore } from "./policy-store.js";
-import { parseLogicalRequest, type LogicalRequest, type RawRequest } from "./request.js";
-import { ResponseWrapping } from "./response-wrapping.js";
-import type { ClusterIdentity, NodeState } from "./sys-health.js";
-import type { TokenEntry, TokenType } from "./token-store.js";
-import { calculateTtl, TtlError, type MountTtls } from "./ttl.js";
+import { PolicyStore } from "../policy/policy-store.js";
+import { parseLogicalRequest, type LogicalRequest, type RawRequest } from "../server/request.js";
+import { ResponseWrapping } from "../server/response-wrapping.js";
+import type { ClusterIdentity, NodeState } from "../sys/sys-health.js";
+import type { TokenEntry, TokenType } from "../tokens/token-store.js";
+import { calculateTtl, TtlError, type MountTtls } from "../time/ttl.js";
 
 export interface HttpResult {
   readonly status: number;

@@ -7,12 +7,12 @@
  * - `minio-legacy` — `kula/vault-plugin-secrets-minio` (2019): `keys/<role>`, leased, not renewable,
  *   revocation deletes the user; unknown role is a 500.
  */
-import type { Backend, BackendContext, BackendRequest, BackendResponse } from "./backend.js";
+import type { Backend, BackendContext, BackendRequest, BackendResponse } from "../core/backend.js";
 import { randomBytes, randomInt } from "node:crypto";
 import * as keys from "./aws-keys.js";
-import type { NowSource } from "./clock.js";
-import { codedError, errorResponse, unsupportedOperation, unsupportedPath } from "./errors.js";
-import { getBool, getDuration, getString } from "./fields.js";
+import type { NowSource } from "../time/clock.js";
+import { codedError, errorResponse, unsupportedOperation, unsupportedPath } from "../server/errors.js";
+import { getBool, getDuration, getString } from "../core/fields.js";
 
 export interface MinioUser {
   readonly accessKeyId: string;

@@ -3,10 +3,10 @@
  * bodies, query data, the client token from `X-Vault-Token` or `Authorization: Bearer`, and the
  * response-wrapping header.
  */
-import type { Operation } from "./acl.js";
-import { DurationError, parseDurationSecond } from "./duration.js";
+import type { Operation } from "../policy/acl.js";
+import { DurationError, parseDurationSecond } from "../time/duration.js";
 import { emptyError, errorResponse, VaultError } from "./errors.js";
-import { parseGoBool } from "./fields.js";
+import { parseGoBool } from "../core/fields.js";
 
 export interface RawRequest {
   readonly method: string;

@@ -2,9 +2,9 @@
  * KV version 1 (vault-plugin-secrets-kv `passthrough.go`): the stored map is the response `data`; no lease is
  * registered, `lease_duration` is the stored `ttl`/`lease` key or the mount's default TTL.
  */
-import type { Backend, BackendContext, BackendResponse } from "./backend.js";
-import { parseDurationSecond } from "./duration.js";
-import { errorResponse, unsupportedOperation } from "./errors.js";
+import type { Backend, BackendContext, BackendResponse } from "../core/backend.js";
+import { parseDurationSecond } from "../time/duration.js";
+import { errorResponse, unsupportedOperation } from "../server/errors.js";
 
 /** Immediate children of `prefix` among `keys`, folders with a trailing slash (Vault LIST semantics). */
 export function listChildren(keys: Iterable<string>, prefix: string): string[] {

@@ -2,11 +2,11 @@
  * The built-in `sys/` backend: health and seal, mounts and auth methods, ACL policies, leases
  * (`vault/logical_system.go`), capabilities, audited request headers, response wrapping.
  */
-import type { Backend, BackendRequest, BackendResponse } from "./backend.js";
-import type { VaultCore } from "./core.js";
-import { errorResponse, unsupportedOperation, unsupportedPath } from "./errors.js";
-import { getBool, getCommaList, getString } from "./fields.js";
-import { PolicySyntaxError } from "./policy-syntax.js";
+import type { Backend, BackendRequest, BackendResponse } from "../core/backend.js";
+import type { VaultCore } from "../core/core.js";
+import { errorResponse, unsupportedOperation, unsupportedPath } from "../server/errors.js";
+import { getBool, getCommaList, getString } from "../core/fields.js";
+import { PolicySyntaxError } from "../policy/policy-syntax.js";
 import { handleLeases } from "./sys-leases.js";
 import { handleMounts } from "./sys-mounts.js";
 import { healthBody, healthStatus, sealStatusBody } from "./sys-health.js";

@@ -2,11 +2,11 @@
  * `sys/leases/*` (and the legacy `sys/renew`, `sys/revoke`) — `vault/logical_system.go`: renew, revoke, lookup with
  * Vault's status codes and plain 400 messages.
  */
-import type { BackendRequest, BackendResponse } from "./backend.js";
-import type { VaultCore } from "./core.js";
-import { errorResponse, unsupportedOperation, unsupportedPath } from "./errors.js";
-import { getBool, getDuration, getString } from "./fields.js";
-import { goTime } from "./go-time.js";
+import type { BackendRequest, BackendResponse } from "../core/backend.js";
+import type { VaultCore } from "../core/core.js";
+import { errorResponse, unsupportedOperation, unsupportedPath } from "../server/errors.js";
+import { getBool, getDuration, getString } from "../core/fields.js";
+import { goTime } from "../time/go-time.js";
 
 /** The lease ID from the body, else from the URL suffix (`sys/leases/renew/<id>`); the body wins. */
 function leaseIdOf(req: BackendRequest, suffix: string): string {

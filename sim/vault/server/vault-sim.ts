@@ -3,27 +3,27 @@
  * Re-exported by `sim/vault/index.ts`; the CLI imports this module directly so the bundle for
  * `avi sim vault` does not carry the Kubernetes helpers.
  */
-import { createAwsEngineFactory, type StsCalls } from "./aws-engine.js";
-import { createKubernetesAuthBackend } from "./auth-kubernetes.js";
-import { createCatalog } from "./catalog.js";
-import { createSimClock, type SimClock, type SimClockOptions } from "./clock.js";
+import { createAwsEngineFactory, type StsCalls } from "../engines/aws-engine.js";
+import { createKubernetesAuthBackend } from "../auth/kubernetes/auth-kubernetes.js";
+import { createCatalog } from "../core/catalog.js";
+import { createSimClock, type SimClock, type SimClockOptions } from "../time/clock.js";
 import { DEFAULT_COMPAT, type CompatOptions } from "./compat.js";
 import { createControls, type VaultSimControls } from "./controls.js";
-import { VaultCore, type HttpResult } from "./core.js";
-import { parseDurationSecond } from "./duration.js";
-import { FakeAwsCloud } from "./fake-aws.js";
+import { VaultCore, type HttpResult } from "../core/core.js";
+import { parseDurationSecond } from "../time/duration.js";
+import { FakeAwsCloud } from "../engines/fake-aws.js";
 import { FaultInjector } from "./faults.js";
 import { listen, type Listener } from "./http-listener.js";
-import * as ids from "./identifiers.js";
-import { createKvV1Backend } from "./kv-v1.js";
-import { createKvV2Backend } from "./kv-v2.js";
+import * as ids from "../core/identifiers.js";
+import { createKvV1Backend } from "../engines/kv-v1.js";
+import { createKvV2Backend } from "../engines/kv-v2.js";
 import { parseListenAddress } from "./listen-address.js";
-import { createMinioLegacyPlugin, createMinioPlugin, FakeMinio } from "./minio-plugins.js";
+import { createMinioLegacyPlugin, createMinioPlugin, FakeMinio } from "../engines/minio-plugins.js";
 import { createRequestHandler } from "./request-handler.js";
 import type { RawRequest } from "./request.js";
 import { RequestLog } from "./request-log.js";
-import { createSysBackend } from "./sys-backend.js";
-import { createTokenBackend } from "./token-backend.js";
+import { createSysBackend } from "../sys/sys-backend.js";
+import { createTokenBackend } from "../tokens/token-backend.js";
 
 /** Default system TTLs, as Vault's: 768 h (32 days) for both default and max. */
 export const SYSTEM_DEFAULT_TTL_SECONDS = 768 * 3600;

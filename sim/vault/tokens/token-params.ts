@@ -3,8 +3,8 @@
  * deprecated aliases (`policies`, `ttl`, `max_ttl`, `period`, `num_uses`, `bound_cidrs`).
  */
 import { BlockList, isIP } from "node:net";
-import { errorResponse } from "./errors.js";
-import { getBool, getCommaList, getDuration, getInt, getString, type RequestData } from "./fields.js";
+import { errorResponse } from "../server/errors.js";
+import { getBool, getCommaList, getDuration, getInt, getString, type RequestData } from "../core/fields.js";
 import type { TokenType } from "./token-store.js";
 
 export type RoleTokenType = "default-service" | "default-batch" | "service" | "batch";

@@ -3,11 +3,11 @@
  * `undelete/`, `destroy/`, `config`. A soft-deleted or destroyed version reads as 404 **with** the full
  * envelope (`data.data: null`, metadata filled in); a never-written path or version is a bare 404.
  */
-import type { Backend, BackendContext, BackendRequest, BackendResponse } from "./backend.js";
-import { formatGoDuration } from "./duration.js";
-import { errorResponse, unsupportedOperation } from "./errors.js";
-import { getBool, getDuration, getInt, getMap, getStringMap } from "./fields.js";
-import { goTime } from "./go-time.js";
+import type { Backend, BackendContext, BackendRequest, BackendResponse } from "../core/backend.js";
+import { formatGoDuration } from "../time/duration.js";
+import { errorResponse, unsupportedOperation } from "../server/errors.js";
+import { getBool, getDuration, getInt, getMap, getStringMap } from "../core/fields.js";
+import { goTime } from "../time/go-time.js";
 import { listChildren } from "./kv-v1.js";
 
 interface Version {

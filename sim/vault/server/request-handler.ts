@@ -4,10 +4,10 @@
  * use it.
  */
 import type { CompatOptions } from "./compat.js";
-import type { SimClock } from "./clock.js";
-import { jsonResult, type HttpResult, type VaultCore } from "./core.js";
+import type { SimClock } from "../time/clock.js";
+import { jsonResult, type HttpResult, type VaultCore } from "../core/core.js";
 import type { FaultInjector, FaultRule } from "./faults.js";
-import { apiPath } from "./glob.js";
+import { apiPath } from "../core/glob.js";
 import { clientToken, type RawRequest } from "./request.js";
 import { redactHeaders, type RequestLog } from "./request-log.js";
 

@@ -7,13 +7,13 @@
  * by a sweep — one clock timer per lease — so a lease dies at its deadline even if nobody touches it.
  */
 import type { Backend, RenewedTtl, SecretSpec } from "./backend.js";
-import type { SimClock } from "./clock.js";
-import { codedError, errorResponse, VaultError } from "./errors.js";
-import type { EventLog } from "./events.js";
+import type { SimClock } from "../time/clock.js";
+import { codedError, errorResponse, VaultError } from "../server/errors.js";
+import type { EventLog } from "../server/events.js";
 import * as ids from "./identifiers.js";
 import type { Lease } from "./lease.js";
-import { TokenRegistry, type TokenEntry } from "./token-store.js";
-import { calculateTtl, TtlError, type MountTtls } from "./ttl.js";
+import { TokenRegistry, type TokenEntry } from "../tokens/token-store.js";
+import { calculateTtl, TtlError, type MountTtls } from "../time/ttl.js";
 
 export interface MountResolver {
   ttls(mountPath: string): MountTtls;

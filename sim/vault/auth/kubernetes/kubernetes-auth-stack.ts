@@ -4,7 +4,7 @@
  * (HTTPS, own CA) that trusts a reviewer service account, and `auth/<mount>` enabled and configured
  * through Vault's own API. Agent tests, e2e tests and the demo mint pod tokens with `issuer.issue()`.
  */
-import { createServiceAccountIssuer, startTokenReviewServer, type NowSource, type ServiceAccountIssuer, type TokenReviewServer } from "../apiserver/authn/index.js";
+import { createServiceAccountIssuer, startTokenReviewServer, type NowSource, type ServiceAccountIssuer, type TokenReviewServer } from "../../../apiserver/authn/index.js";
 
 export interface KubernetesAuthStackOptions {
   /** The Vault to configure; a `VaultSim` fits (its clock is then shared with the issuer). */
