@@ -226,7 +226,10 @@ export function failureOf(err: unknown): Failure {
   return { kind: "invalid-response", message: err instanceof Error ? err.message : String(err) };
 }
 
-/** KV v2 answers 404 with the metadata when the current version is deleted or destroyed (§7.1). */
+/**
+ * KV v2 answers 404 with the metadata when the current version is deleted or destroyed
+ * (vault-plugin-secrets-kv `path_data.go` pathDataRead).
+ */
 function deletedVersionMessage(err: VaultError): string | undefined {
   const meta = (err.body as { data?: { metadata?: { version?: unknown; deletion_time?: unknown; destroyed?: unknown } } } | undefined)?.data?.metadata;
   if (meta === undefined) return undefined;

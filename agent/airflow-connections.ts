@@ -1,5 +1,6 @@
 /**
- * `airflow/connections.json`: Airflow's LocalFilesystemBackend format (reference §2.1, §2.3), one
+ * `airflow/connections.json`: Airflow's LocalFilesystemBackend format (`airflow/secrets/local_filesystem.py`,
+ * Airflow 3.x; read by the amazon provider's `AwsConnectionWrapper`), one
  * `conn_type: aws` connection per credential that has an `airflowConnId`. The backend re-reads the
  * file on every lookup, so a rotation reaches the next `get_connection()`; a hook that already built
  * its boto3 session keeps the keys it read (prefer the endpoint for long tasks).

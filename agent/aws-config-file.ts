@@ -1,7 +1,8 @@
 /**
  * `aws/config`: one `[profile <name>]` per credential whose `credential_process` prints `<name>.json`,
  * plus `endpoint_url` and `region`. No `[default]` section on purpose: a default profile with a
- * credential_process would come before the container endpoint in botocore's chain (reference §4.1)
+ * credential_process would come before the container endpoint in botocore's chain (`credentials.py`
+ * create_credential_resolver, botocore 1.43)
  * and shadow the endpoint the injector configures for the default credential.
  */
 import { join } from "node:path";

@@ -1,6 +1,7 @@
 /**
- * Retry delays after failures, as Vault's own agent computes them (reference vault-api.md §10):
- * - `auth`: Vault Agent auto-auth (`sdk/helper/backoff`): 1 s doubling to 5 min, each delay shortened
+ * Retry delays after failures, as Vault's own agent computes them:
+ * - `auth`: Vault Agent auto-auth (`command/agentproxyshared/auth/auth.go`,
+ *   `sdk/helper/backoff/backoff.go`): 1 s doubling to 5 min, each delay shortened
  *   by up to 25 % (negative jitter only, so the cap is never exceeded).
  * - `renew`: the LifetimeWatcher's renew-error backoff (cenkalti ExponentialBackOff): 10 s doubling to
  *   5 min, randomization 0.5 (uniform in ±50 % of the interval).

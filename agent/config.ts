@@ -4,7 +4,7 @@
  * It carries no secrets. Versioned so an older agent image refuses a config it does not understand.
  *
  * Written with zod/mini: every task pod's agent parses it at start, where zod's classic API would
- * add ~110 KB of code to compile and ~1 MiB of private memory (docs/agent.md, "Performance").
+ * add code to compile and private memory to every pod (figures: docs/agent.md, "Performance").
  * Classic schemas compose these (zod's core is shared): `z.strictObject({ ...credentialSpecSchema.shape })`,
  * `z.optional(duration)`, `z._default(duration, 5)`.
  */
@@ -24,11 +24,10 @@ export const POD_UID_ENV = "AVI_POD_UID";
 export const ENDPOINT_TOKEN_ENV = "AVI_ENDPOINT_TOKEN";
 /**
  * `NODE_OPTIONS` for the agent container. The agent does little CPU work; without V8's JIT it keeps
- * ~2.5 MiB less private memory and ~6 MiB less RSS after many rotations, for ~14 ms more start time
- * (`npm run bench:agent`). It uses no WebAssembly, which --jitless disables (V8 says so once on stderr).
- * A 1 MiB young-generation semi-space: V8 otherwise grows it to its maximum after a few busy scavenges
- * and never shrinks it, an 8 MiB step of RSS in a long-running agent (docs/performance.md, soak);
- * scavenges at this allocation rate cost nothing measurable (start and idle CPU unchanged).
+ * less private memory and RSS, for slightly more start time. It uses no WebAssembly, which --jitless
+ * disables (V8 says so once on stderr). A 1 MiB young-generation semi-space: V8 otherwise grows it to
+ * its maximum after a few busy scavenges and never shrinks it, a step of RSS in a long-running agent;
+ * scavenges at the agent's allocation rate are cheap. Figures: docs/agent.md, "Performance".
  */
 export const AGENT_NODE_OPTIONS = "--jitless --max-semi-space-size=1";
 
@@ -85,7 +84,7 @@ export const credentialSpecSchema = z.strictObject({
    * Leased credentials: an upper bound on a credential's age before it is re-fetched (rotation period).
    */
   refreshInterval: z.optional(duration),
-  /** Response field-name overrides (defaults depend on the format; see DESIGN §6). */
+  /** Response field-name overrides (defaults depend on the format; see credential-format.ts). */
   fields: z.optional(
     z.strictObject({
       accessKey: z.optional(nonEmpty()),
@@ -218,7 +217,7 @@ export function defaultCredentialName(cfg: Pick<AgentConfig, "credentials" | "de
   return cfg.defaultCredential ?? (cfg.credentials[0] as CredentialSpec).name;
 }
 
-/** Files the agent writes under outputDir (DESIGN §7); the injector points env vars at some of them. */
+/** Files the agent writes under outputDir (docs/agent.md, "What a task sees"); the injector points env vars at some of them. */
 export const OUTPUT_FILES = {
   endpointToken: "endpoint-token",
   awsConfig: "aws/config",

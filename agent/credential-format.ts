@@ -1,10 +1,11 @@
 /**
- * Vault response → S3 credential, per format (DESIGN §6):
+ * Vault response → S3 credential, per format:
  * - `aws`: AWS secrets engine (`access_key`, `secret_key`, `session_token` ?? `security_token`),
- *   reference vault-api.md §6.3;
+ *   Vault docs api-docs/secret/aws (developer.hashicorp.com/vault/api-docs/secret/aws), `session_token` since 1.16;
  * - `minio`: MinIO plugins (`accessKeyId`, `secretAccessKey`, `sessionToken`; `ttl` may be seconds or
- *   a date string, since those plugins often return no lease), §9;
- * - `kv`: KV v2 (`data.data`) or v1 (`data`) with `access_key`/`secret_key`/`session_token`, §7.
+ *   a date string, since those plugins often return no lease): kula/ and jayxiong1/vault-plugin-secrets-minio;
+ * - `kv`: KV v2 (`data.data`) or v1 (`data`) with `access_key`/`secret_key`/`session_token`
+ *   (vault-plugin-secrets-kv `path_data.go`, `passthrough.go`).
  * Field names can be overridden per credential. Errors name fields, never values.
  */
 import type { CredentialFormat, CredentialSpec } from "./config.js";

@@ -1,7 +1,8 @@
 /**
  * `<name>.json`: the `credential_process` v1 document (botocore/awscli `credential_process`, JS SDK
  * `fromProcess`), printed by `/bin/cat` from the aws/config profile. With `Expiration` present the SDKs
- * treat it as refreshable and re-run the process inside their refresh window (reference §4.1).
+ * treat it as refreshable and re-run the process inside their refresh window (botocore `credentials.py`
+ * ProcessProvider, 1.43; @aws-sdk/credential-provider-process).
  */
 import { awsExpiration } from "./aws-time.js";
 import type { PublishedCredential } from "./published-credential.js";

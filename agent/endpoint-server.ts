@@ -1,7 +1,8 @@
 /**
  * The loopback credentials endpoint: `GET /v1/credentials/<name>` in the ECS container-credentials
  * protocol that botocore's ContainerProvider, the JS SDK's fromHttp/fromContainerMetadata and
- * minio-py's IamAwsProvider speak (reference airflow-and-aws-sdks.md §4, §5; DESIGN §7):
+ * minio-py's IamAwsProvider speak (botocore 1.43 `credentials.py` ContainerProvider,
+ * @aws-sdk/credential-provider-http `fromHttp`, minio-py 7.2 `minio/credentials/providers.py`):
  * `{"AccessKeyId","SecretAccessKey","Token","Expiration"}`, `Token` always present, `Expiration` UTC Z.
  * `Authorization: <endpoint-token>` (a `Bearer ` prefix is tolerated), compared in constant time.
  * 401 without a token, 403 with a wrong one, 404 for an unknown name, 503 before the first fetch or

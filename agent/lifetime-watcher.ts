@@ -1,5 +1,6 @@
 /**
- * The timing rules of Vault's `api.LifetimeWatcher` (reference vault-api.md §10.1), as pure functions
+ * The timing rules of Vault's `api.LifetimeWatcher` (hashicorp/vault `api/lifetime_watcher.go`,
+ * calculateGrace and doRenewWithOptions, @dcdb43d9), as pure functions
  * of milliseconds. The agent renews tokens and renewable leases with them; Vault Agent does the same,
  * so a fleet of our agents loads Vault no more than a fleet of Vault Agents would.
  */

@@ -1,6 +1,6 @@
 /**
- * Prometheus text exposition (format 0.0.4), hand-rolled: prom-client costs ~2.7 MiB of private
- * memory and ~15 ms of start time per pod, for a dozen series the agent can print itself.
+ * Prometheus text exposition (format 0.0.4), hand-rolled: prom-client would add private memory and
+ * start time to every pod (docs/agent.md, "Metrics"), for a dozen series the agent can print itself.
  */
 import type { Lifecycle } from "./lifecycle.js";
 

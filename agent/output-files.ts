@@ -1,5 +1,5 @@
 /**
- * Everything the agent writes under `outputDir` (DESIGN §7), rendered from the published state and
+ * Everything the agent writes under `outputDir` (docs/agent.md, "What a task sees"), rendered from the published state and
  * written atomically, each file only when its content changed.
  *
  * File-mode rule (docs/agent.md): every file gets `fileMode` from the config (default 0440: the

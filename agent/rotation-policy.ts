@@ -3,7 +3,9 @@
  *
  * Consumers cache credentials until shortly before the `Expiration` we serve: botocore refreshes when
  * fewer than 15 min remain (and blocks below 10), the JS SDK v3 at 5 min, minio-py at 10 s
- * (reference airflow-and-aws-sdks.md §4, §5). So:
+ * (botocore 1.43 `credentials.py` RefreshableCredentials advisory/mandatory timeouts;
+ * @aws-sdk/credential-provider-node defaultProvider memoization; minio-py 7.2
+ * `minio/credentials/providers.py` Credentials.is_expired). So:
  * - we serve `min(valid-until, next planned replacement + LEAD)` with LEAD = 15 min + 1 min margin:
  *   botocore never sees less than 15 min left (no endpoint call per S3 request) yet picks up a new
  *   credential about a minute after we fetch it;

@@ -1,6 +1,7 @@
 /**
  * The projected service-account token: read fresh from disk at every login (the kubelet rotates it;
- * reference anchors.md §3.2), and watched so that a rotation during a login backoff is tried at once
+ * Vault Agent does the same: `command/agentproxyshared/auth/kubernetes/kubernetes.go`), and watched
+ * so that a rotation during a login backoff is tried at once
  * (a TokenReview 403 caused by an expired token then heals without waiting minutes).
  *
  * The kubelet's atomic writer swaps a `..data` symlink in the token's directory, so the directory is

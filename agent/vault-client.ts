@@ -1,6 +1,6 @@
 /**
  * The agent's narrow view of Vault (the eight calls it needs), implemented with node-vault over our
- * transport (vault-transport.ts). How node-vault's known defects (reference vault-api.md §11) are
+ * transport (vault-transport.ts). How node-vault's known defects (node-vault 0.12.0 `src/index.js`) are
  * avoided:
  * - shared mutable `client.token`: never set (env `VAULT_TOKEN` is cleared too); every call sends its
  *   own `X-Vault-Token`; login and renew-self go through `write()`, not the `tokenSource` commands
@@ -55,7 +55,8 @@ export interface VaultApi {
   write(token: string, path: string, data: Readonly<Record<string, unknown>>, options?: ReadOptions): Promise<VaultSecret | undefined>;
   renewLease(token: string, leaseId: string, incrementS: number, options?: CallOptions): Promise<LeaseRenewal>;
   revokeLease(token: string, leaseId: string, options?: CallOptions): Promise<void>;
-  /** Never rejects on a sealed/standby/uninitialised status: the body says which (reference §2). */
+  /** Never rejects on a sealed/standby/uninitialised status: the body says which (Vault `http/sys_health.go`
+   * answers with the body on every status). */
   health(options?: CallOptions): Promise<VaultHealth>;
 }
 

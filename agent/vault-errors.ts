@@ -1,6 +1,6 @@
 /**
  * Vault failures, classified the way Vault's own clients do it: by substring of the error text
- * (reference vault-api.md §1.5: texts may be wrapped in multierror, "1 error occurred:\n\t* …"), then
+ * (Vault `sdk/logical/response_util.go` RespondErrorCommon: texts may be wrapped in multierror, "1 error occurred:\n\t* …"), then
  * by status. The lifecycle decides what to do from the kind alone.
  */
 
@@ -46,7 +46,7 @@ export class VaultError extends Error {
     readonly status?: number,
     /** Server-requested wait (Retry-After) in ms, when it answered 429/503 with one. */
     readonly retryAfterMs?: number,
-    /** Response body of a 404 that carried one (KV v2 deleted/destroyed versions, reference §7.1). */
+    /** Response body of a 404 that carried one (KV v2 deleted/destroyed versions, vault-plugin-secrets-kv `path_data.go`). */
     readonly body?: unknown,
   ) {
     super(`${operation}: ${message}`);

@@ -1,6 +1,7 @@
 /**
- * Vault response bodies, validated at the edge (reference vault-api.md §1.4 envelope, §3.1 login,
- * §4 tokens, §5 leases, §2 health). zod/mini keeps the agent's per-pod start time and memory low.
+ * Vault response bodies, validated at the edge (Vault `sdk/logical/translate_response.go` envelope,
+ * vault-plugin-auth-kubernetes `path_login.go`, `vault/token_store.go`, `vault/logical_system.go` leases,
+ * `http/sys_health.go`). zod/mini keeps the agent's per-pod start time and memory low.
  * Unknown keys are ignored (newer Vault adds fields); `null` lists count as empty.
  */
 import * as z from "zod/mini";

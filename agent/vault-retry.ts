@@ -1,6 +1,6 @@
 /**
- * Request-level retries, modelled on Vault's Go client (reference vault-api.md §10.2:
- * `api.DefaultRetryPolicy` + `RateLimitLinearJitterBackoff`), with one deliberate difference: a request
+ * Request-level retries, modelled on Vault's Go client (hashicorp/vault `api/client.go`
+ * @003c0000 DefaultRetryPolicy + go-retryablehttp @fd004584 RateLimitLinearJitterBackoff), with one deliberate difference: a request
  * that mints something (a login, an `aws/creds` or `aws/sts` read) is retried only when it provably
  * was not processed — the connection never opened, or Vault answered 412/429 or "sealed"/"standby".
  * Anything else may have created credentials we would never see (and leak a lease for each), so the

@@ -1,9 +1,8 @@
 /**
  * The HTTP exchange under node-vault, plugged in through node-vault's `request-promise` option.
  *
- * Why not node-vault's bundled axios: measured on this project's bundle, axios (with form-data,
- * mime-db and follow-redirects) adds ~47 ms to every agent start and ~7 MiB of private memory per
- * pod, and node-vault drops response headers, so `Retry-After` could not be honoured; axios would
+ * Why not node-vault's bundled axios: axios (with form-data, mime-db and follow-redirects) adds
+ * start time and private memory to every pod (docs/agent.md, "Performance"), and node-vault drops response headers, so `Retry-After` could not be honoured; axios would
  * also follow an https→http redirect while re-sending `X-Vault-Token`. node-vault still builds every
  * request (paths, bodies, token and namespace headers) and turns non-2xx responses into its
  * `ApiResponseError`; this module only moves bytes, with:
@@ -196,8 +195,7 @@ export function createVaultTransport(cfg: TransportConfig): { defaults: () => (o
 /**
  * One request's signal: aborted by the caller's (long-lived) signal or by the request's own timeout.
  * Not `AbortSignal.any()`: with a long-lived source, the composites it creates stay referenced by
- * that source (nodejs/node#55351, #64476: an observed composite is kept even across a full GC on
- * Node 20–24 releases before the fix), a slow leak in an agent that runs for days. Here the
+ * that source, even across a full GC (nodejs/node#55351, #64476), a slow leak in an agent that runs for days. Here the
  * listeners are removed when the request is over (`release`), so nothing outlives it.
  */
 export function combineSignals(signal: AbortSignal | undefined, timeout: AbortSignal): { combined: AbortSignal; release: () => void } {

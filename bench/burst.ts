@@ -1,5 +1,5 @@
 /**
- * Burst of pods (issue 6 §2): N agents started at once against one sim/vault, as a DAG fan-out of
+ * Burst of pods: N agents started at once against one sim/vault, as a DAG fan-out of
  * KubernetesExecutor pods would, each run as injected (bench/injected-agent.ts) with its own pod name
  * and credentials volume, all on one clock running SCALE× real time (bench/scaled-clock.mjs, shared
  * with sim/vault), TTLs as in production (token 1 h / 24 h, STS 1 h, iam_user 1 h / 12 h).

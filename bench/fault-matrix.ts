@@ -1,5 +1,5 @@
 /**
- * The fault matrix (issue 6 §3), one table shared by `npm run bench:faults` (full table, printed) and
+ * The fault matrix, one table shared by `npm run bench:faults` (full table, printed) and
  * the CI test test/e2e/fault-matrix.test.ts: every fault of the issue's list, injected into sim/vault
  * (or the TokenReview side, the output directory, the process) around a real agent process run as
  * injected (bench/injected-agent.ts), on a clock scaled `scale`× (bench/scaled-clock.mjs, shared with
@@ -14,7 +14,7 @@
 import type { ChildProcess } from "node:child_process";
 import { chmodSync, chownSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { SimClock } from "../sim/vault/clock.js";
+import type { SimClock } from "../sim/vault/time/clock.js";
 import { startVaultStage, type StageOptions, type VaultStage } from "../test/support/vault-stage.js";
 import { injectedAgent, spawnInjectedAgent, type InjectedAgentInput } from "./injected-agent.js";
 

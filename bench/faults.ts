@@ -1,5 +1,5 @@
 /**
- * The fault matrix (issue 6 §3), full run: every case of bench/fault-matrix.ts (the table the CI test
+ * The fault matrix, full run: every case of bench/fault-matrix.ts (the table the CI test
  * test/e2e/fault-matrix.test.ts runs too), printed as a table, written to bench/results/faults.json.
  *   npm run bench:faults        (env: SCALE=600 ONLY=<case id,…>)
  * Last line: RESULT faults_passed=<n> faults_total=<m>

@@ -13,7 +13,7 @@ import jsonpatch from "fast-json-patch";
 import { parse } from "yaml";
 import { admit } from "../injector/admit.js";
 import { parseSettings, type SettingsInput } from "../injector/settings.js";
-import type { SimClock } from "../sim/vault/clock.js";
+import type { SimClock } from "../sim/vault/time/clock.js";
 import { AVI_BIN } from "../test/support/agent-process.js";
 import { REPO_ROOT } from "../test/support/shared.js";
 import type { Container } from "../test/support/pod-container.js";

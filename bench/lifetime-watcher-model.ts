@@ -1,6 +1,7 @@
 /**
  * How many Vault requests a Vault Agent–style client makes for the same TTLs, the yardstick of the
- * agent benchmark's "Vault requests per pod-hour" figure. It follows reference vault-api.md §10:
+ * agent benchmark's "Vault requests per pod-hour" figure. It follows Vault's `api/lifetime_watcher.go` and
+ * `command/agentproxyshared/auth/auth.go`:
  * - auth: login, then a LifetimeWatcher on the token (which renews immediately, then at
  *   ⅔·remaining + ⅓·grace) until its exit condition, then login again;
  * - a renewable lease: fetched, then a LifetimeWatcher (immediate renewal, then the same rhythm) until

@@ -1,5 +1,5 @@
 /**
- * Compressed-day soak (issue 6 §1): one agent, run as injected (bench/injected-agent.ts: the
+ * Compressed-day soak: one agent, run as injected (bench/injected-agent.ts: the
  * injector's container spec, a real `node dist/avi.js agent` process with its NODE_OPTIONS), against
  * sim/vault, both on one clock running SCALE× real time (the agent through bench/scaled-clock.mjs,
  * sim/vault through its own SimClock with the same epoch). Realistic TTLs: Vault token 1 h / max 24 h,

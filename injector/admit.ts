@@ -15,7 +15,8 @@ import { warning } from "./warnings.js";
 export interface AdmissionInput {
   /** The Pod (or a workload's pod template) as received. */
   object: unknown;
-  /** The request's namespace: always this, never `metadata.namespace` (reference §1.3). */
+  /** The request's namespace: always this, never `metadata.namespace` (kubernetes/api
+   * `admission/v1/types.go` AdmissionRequest.Namespace; the object's may be empty on CREATE). */
   namespace: string;
   settings: Settings;
   /**

@@ -16,7 +16,7 @@ export const TOKEN_VOLUME = "avi-token";
 /**
  * An empty read-only volume mounted over the ServiceAccount token path in the agent only: any mount at
  * that path stops the ServiceAccount admission plugin from giving the agent the pod's Kubernetes API
- * token (reference/k8s-admission.md §1.6, §5). The agent needs Vault's audience token, nothing else.
+ * token (kubernetes `plugin/pkg/admission/serviceaccount/admission.go` mountServiceAccountToken, v1.37). The agent needs Vault's audience token, nothing else.
  */
 export const NO_API_TOKEN_VOLUME = "avi-no-api-token";
 export const HEALTH_PORT_NAME = "avi-health";

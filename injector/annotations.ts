@@ -1,5 +1,5 @@
 /**
- * The pod annotation API (DESIGN §4). Everything under `airflow-vault.io/` is ours: a key we do not
+ * The pod annotation API (docs/injection.md). Everything under `airflow-vault.io/` is ours: a key we do not
  * know, or a value we cannot read, is an error naming the annotation and the fix, because a typo
  * must never yield a pod that silently runs without credentials.
  */

@@ -1,5 +1,5 @@
 /**
- * Environment for the selected app containers (DESIGN §7). A variable is added only where the
+ * Environment for the selected app containers (docs/injection.md). A variable is added only where the
  * container does not already set it: the pod author's env always wins. Env that would shadow or
  * misdirect ours (static keys, web identity, another credentials URI) produces a warning instead.
  */
@@ -25,7 +25,8 @@ export interface AppEnvContext {
 }
 
 export const LOCAL_FILESYSTEM_BACKEND = "airflow.secrets.local_filesystem.LocalFilesystemBackend";
-/** Airflow 2 reads `[secrets] backend`; Airflow 3 workers read `[workers] secrets_backend` first (reference §1.4). */
+/** Airflow 2 reads `[secrets] backend`; Airflow 3 workers read `[workers] secrets_backend` first
+ * (task-sdk ensure_secrets_backend_loaded, Airflow 3.x). */
 const BACKEND_ENV = { 2: "AIRFLOW__SECRETS__BACKEND", 3: "AIRFLOW__WORKERS__SECRETS_BACKEND" } as const;
 const BACKEND_CONFIGURED = [2, 3].flatMap((v) => ["", "_CMD", "_SECRET"].map((s) => `${BACKEND_ENV[v as 2 | 3]}${s}`));
 

@@ -1,5 +1,6 @@
 /**
- * Istio interplay (reference/airflow-and-aws-sdks.md §6). With a *classic* istio-proxy (a regular
+ * Istio interplay (istio.io docs: traffic capture by istio-init/istio-cni,
+ * and the native-sidecar mode). With a *classic* istio-proxy (a regular
  * container), init containers run after traffic capture is installed but before the proxy listens, so
  * the agent's calls to Vault would be refused and, because app containers wait for the agent's
  * startupProbe, the proxy would never start either. Native istio-proxy (an init container with

@@ -1,5 +1,6 @@
 /**
- * RFC 6902 patch building with the pitfalls of reference/k8s-admission.md §3 handled once: a missing
+ * RFC 6902 patch building with the pitfalls of the API server's patcher (evanphx/json-patch v4.12,
+ * as kubernetes/apiserver applies it) handled once: a missing
  * array or map is created with a single `add` (a second `add` of the whole array would replace the
  * first), existing ones are appended to with `/-` or extended key by key, and every path segment is
  * escaped (`~` → `~0`, `/` → `~1`). Only `add` is emitted: `remove`/`replace`/`test` on a path that is

@@ -49,7 +49,8 @@ export interface InjectionPlan {
  */
 export const NOT_SELECTED_BY_DEFAULT = new Set(["istio-proxy", "linkerd-proxy", "airflow-xcom-sidecar"]);
 
-/** Airflow's own pod annotations, copied into the agent's audit context (reference §1.1). */
+/** Airflow's own pod annotations, copied into the agent's audit context (apache/airflow cncf.kubernetes provider
+ * `pod_generator.py` construct_pod). */
 const AIRFLOW_CONTEXT = { dagId: "dag_id", taskId: "task_id", runId: "run_id", tryNumber: "try_number", mapIndex: "map_index" } as const;
 
 export function planInjection(

@@ -1,6 +1,6 @@
 /**
  * Admission warnings: the API server drops texts with control characters and the API asks for at most
- * 120 characters (reference/k8s-admission.md §1.5), so every warning goes through here.
+ * 120 characters (kubernetes/api `admission/v1/types.go` AdmissionResponse.Warnings), so every warning goes through here.
  */
 export const MAX_WARNING_LENGTH = 120;
 

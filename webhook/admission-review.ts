@@ -1,6 +1,6 @@
 /**
  * AdmissionReview v1 in, AdmissionReview v1 out, exactly as kube-apiserver's VerifyAdmissionResponse
- * expects (reference/k8s-admission.md §1.4): apiVersion/kind always set, the request's uid echoed,
+ * expects (kubernetes/apiserver `request/admissionreview.go` VerifyAdmissionResponse): apiVersion/kind always set, the request's uid echoed,
  * `patchType: JSONPatch` only together with a patch. Pure: the server adds I/O, metrics and logs.
  */
 import { admit, type Decision } from "../injector/admit.js";
@@ -72,7 +72,7 @@ export function reviewPod(
   if (!isPod || (request.subResource ?? "") !== "") {
     return { response: { uid, allowed: true }, result: { kind: "ignored", reason: `not a pod (${request.resource.resource}${request.subResource ? `/${request.subResource}` : ""})` } };
   }
-  // The executor later PATCHes labels onto its pods; only creation is ours (reference §0).
+  // The executor later PATCHes labels onto its pods; only creation is ours.
   if (request.operation !== "CREATE") return { response: { uid, allowed: true }, result: { kind: "ignored", reason: `operation ${request.operation}` } };
   const namespace = request.namespace ?? "";
   if (namespace === "") {

@@ -1,5 +1,5 @@
 /**
- * Drift report (anchors §6 row 13, vault-k8s#40): pods that ask for injection but were not injected —
+ * Drift report (hashicorp/vault-k8s#40): pods that ask for injection but were not injected —
  * the webhook was bypassed (not registered yet, namespace or object not selected, a copy of the
  * configuration with failurePolicy Ignore) and the pod runs without credentials. Watched through the
  * API; each such pod is counted in `avi_webhook_drift_pods{namespace}`, logged once and recorded as a

@@ -1,8 +1,8 @@
 /**
  * How `avi webhook` writes its log: pino's synchronous destination, fed once per event-loop turn. The
- * default writes every line with its own write(2), which here costs more CPU than formatting the line
- * (≈ 3 µs a line, most of the one line per review); under load one turn handles many reviews, and their
- * lines go out in one write when the turn ends (setImmediate). No line waits for more traffic (unlike
+ * default writes every line with its own write(2), which here costs more CPU than formatting the line;
+ * under load one turn handles many reviews, and their lines go out in one write when the turn ends
+ * (setImmediate). No line waits for more traffic (unlike
  * pino's `minLength` buffering), and whatever is pending is written at exit, also after a crash.
  */
 import { pino } from "pino";

@@ -44,7 +44,8 @@ export interface WebhookServer {
   close(): Promise<void>;
 }
 
-/** The apiserver keeps idle connections ~90 s; closing them sooner causes EOF errors (reference §1.1). */
+/** The apiserver keeps idle connections ~90 s; closing them sooner causes EOF errors
+ * (kubernetes/apiserver `pkg/util/webhook/client.go`: a cached keep-alive client; Go's idle timeout is 90 s). */
 export const KEEP_ALIVE_TIMEOUT_MS = 120_000;
 /** Pods with managedFields and last-applied annotations approach etcd's 1.5 MiB object limit. */
 export const BODY_LIMIT_BYTES = 4 * 1024 * 1024;
@@ -271,7 +272,8 @@ function logReview(logger: Logger, request: AdmissionRequest, result: ReviewResu
   }
 }
 
-/** generateName pods have no name at admission (reference §1.3): log the prefix. */
+/** generateName pods have no name at admission (kubernetes/apiserver
+ * `pkg/registry/generic/registry/store.go` names them after admission): log the prefix. */
 function podName(request: AdmissionRequest): string | undefined {
   const meta = (request.object as { metadata?: { name?: unknown; generateName?: unknown } } | null)?.metadata;
   return typeof meta?.name === "string" ? meta.name : typeof meta?.generateName === "string" ? `${meta.generateName}*` : undefined;

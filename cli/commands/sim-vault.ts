@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { UsageError, type Command } from "../command.js";
-import { ListenAddressError, parseListenAddress } from "../../sim/vault/listen-address.js";
-import { startVaultSim } from "../../sim/vault/vault-sim.js";
+import { ListenAddressError, parseListenAddress } from "../../sim/vault/server/listen-address.js";
+import { startVaultSim } from "../../sim/vault/server/vault-sim.js";
 
 const HELP = `usage: avi sim vault [--listen 127.0.0.1:8200] [--root-token TOKEN] [--require-request-header] [--clock-scale N]
 

@@ -1,5 +1,5 @@
 /**
- * Reads a credential from the agent's loopback endpoint the way an SDK does (DESIGN §7), keeping only
+ * Reads a credential from the agent's loopback endpoint the way an SDK does (docs/agent.md), keeping only
  * what the demo may print: the access key id (shown as a prefix) and the served `Expiration`.
  */
 import { readFile } from "node:fs/promises";

@@ -1,7 +1,7 @@
 /**
  * Audit context on every Vault request (header names documented in docs/agent.md for
  * `sys/config/auditing/request-headers`) and the projected service-account token: read fresh, watched
- * through the kubelet's `..data` symlink swap (reference anchors.md §3.2).
+ * through the kubelet's `..data` symlink swap (as Vault Agent re-reads it: `command/agentproxyshared/auth/kubernetes/kubernetes.go`).
  */
 import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -1,5 +1,6 @@
 /**
- * Vault response → credential per format (DESIGN §6; reference vault-api.md §6.3 AWS, §7 KV, §9 MinIO).
+ * Vault response → credential per format (Vault api-docs/secret/aws, vault-plugin-secrets-kv,
+ * the kula/ and jayxiong1/vault-plugin-secrets-minio plugins).
  */
 import { describe, expect, it } from "vitest";
 import { parseAgentConfig, type CredentialSpec } from "../../agent/config.js";

@@ -1,7 +1,7 @@
 /**
  * The lifecycle state machine, driven through the runtime on fake time against the in-memory fake of
- * our VaultApi: LifetimeWatcher timing (reference vault-api.md §10.1), auth backoff (§10.3), TTL
- * capping (§4.3), rotation with overlap, and every fault of the issue's list.
+ * our VaultApi: LifetimeWatcher timing (Vault `api/lifetime_watcher.go`), auth backoff
+ * (`command/agentproxyshared/auth/auth.go`), TTL capping (`sdk/framework/lease.go`), rotation with overlap, and every fault of the issue's list.
  */
 import { describe, expect, it } from "vitest";
 import { Lifecycle } from "../../agent/lifecycle.js";

@@ -1,6 +1,7 @@
 /**
- * The files a task sees (DESIGN §7): formats checked against the shared fixtures synthesized from
- * botocore and Airflow's parsers (reference airflow-and-aws-sdks.md §2.1, §2.3, §4.1), and the atomic,
+ * The files a task sees (docs/agent.md): formats checked against the fixtures synthesized from
+ * botocore's and Airflow's parsers (botocore 1.43 `credentials.py`, `airflow/secrets/local_filesystem.py`,
+ * the amazon provider's `AwsConnectionWrapper`), and the atomic,
  * mode-setting, change-only writer on a real temporary directory.
  */
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -86,7 +87,7 @@ describe("formats", () => {
       region: "default",
     });
     expect(config.get("profile aws")?.get("credential_process")).toMatch(/^\/bin\/cat \/var\/run\/secrets\/airflow-vault\/aws\.json$/);
-    // Same keys as the fixture's profile, which botocore's ProcessProvider reads (§4.1).
+    // Same keys as the fixture's profile, which botocore's ProcessProvider reads.
     for (const key of fixture.get("default")?.keys() ?? []) expect(config.get("profile rgw")?.has(key)).toBe(true);
   });
 
@@ -146,7 +147,7 @@ describe("formats", () => {
     expect(() => renderAwsConfig(bad, "/d")).toThrowError(/credentials\.x\.region contains a line break/);
   });
 
-  it("renders every DESIGN §7 file, plus status", () => {
+  it("renders every file docs/agent.md lists, plus status", () => {
     const files = renderOutputFiles([rgw, aws], published, "/d", "{}\n");
     expect([...files.keys()].sort()).toEqual(["airflow/connections.json", "aws.env", "aws.json", "aws/config", "aws/credentials", "rgw.env", "rgw.json", "status.json"]);
   });

@@ -1,6 +1,7 @@
 /**
  * The pure timing rules, checked as properties over random inputs: LifetimeWatcher grace and sleep
- * (reference vault-api.md §10.1), backoffs (§10.1 renew errors, §10.3 auth), and the rotation policy's
+ * (Vault `api/lifetime_watcher.go`), backoffs (its renew errors; auth in
+ * `command/agentproxyshared/auth/auth.go`), and the rotation policy's
  * promises (served Expiration > 15 min ahead where the TTL allows, never past the real end).
  */
 import { fc, test } from "@fast-check/vitest";

@@ -1,6 +1,6 @@
 /**
- * The loopback credentials endpoint (DESIGN §7, ECS container-credentials protocol; reference
- * airflow-and-aws-sdks.md §4.2: the JS SDK's fromHttp is used as a real client) and the health /
+ * The loopback credentials endpoint (docs/agent.md, ECS container-credentials protocol;
+ * @aws-sdk/credential-provider-http's fromHttp is used as a real client) and the health /
  * metrics server (Prometheus text format 0.0.4).
  */
 import { fromHttp } from "@aws-sdk/credential-providers";

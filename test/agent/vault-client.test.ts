@@ -1,7 +1,8 @@
 /**
- * The Vault client against a scripted loopback server: wire headers, retries (reference vault-api.md
- * §10.2 and our minting rule), timeouts, error classification (§1.5, §1.6), 200/202/204 handling,
- * KV 404-with-body (§7.1), health bodies on any status (§2), TLS with a CA bundle, redirects.
+ * The Vault client against a scripted loopback server: wire headers, retries (Vault `api/client.go`
+ * DefaultRetryPolicy and our minting rule), timeouts, error classification (`sdk/logical/response_util.go`),
+ * 200/202/204 handling, KV 404-with-body (vault-plugin-secrets-kv `path_data.go`), health bodies on any
+ * status (`http/sys_health.go`), TLS with a CA bundle, redirects.
  */
 import { getEventListeners } from "node:events";
 import { createServer as createHttpsServer } from "node:https";

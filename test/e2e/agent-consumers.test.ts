@@ -3,7 +3,8 @@
  * boto3 (Debian python3-boto3, /usr/bin/python3) in one long-lived session through the container
  * endpoint, awscli (Debian, /usr/bin/aws) through the aws/config credential_process profile, and
  * @aws-sdk/client-s3 on its default chain in one long-lived process. Each must see new credentials
- * across ≥ 2 rotations without restarting (reference airflow-and-aws-sdks.md §4). Then SIGTERM: exit 0,
+ * across ≥ 2 rotations without restarting (botocore `credentials.py`
+ * RefreshableCredentials, @aws-sdk/credential-provider-node). Then SIGTERM: exit 0,
  * leases and token revoked, and no secret in the agent's output.
  *
  * The credentials live 4 minutes and rotate every 3 s (`refreshInterval`): with less than 5 minutes

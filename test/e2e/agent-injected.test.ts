@@ -168,7 +168,7 @@ describe("avi inject → avi agent → avi sim vault", () => {
   it("runs the injected agent as specified: every file written, the app's endpoint served, leases and token revoked at SIGTERM", async () => {
     const { mutated, env, outputDir, declaredEndpointPort, child, output, map, status } = await injectAndRunAgent();
     try {
-      // Every DESIGN §7 file, with the mode the injector chose.
+      // Every file of docs/agent.md, with the mode the injector chose.
       for (const f of ["minio-etl.json", "minio-etl.env", "ceph-archive.json", "ceph-archive.env", OUTPUT_FILES.awsConfig, OUTPUT_FILES.awsCredentials, OUTPUT_FILES.airflowConnections, OUTPUT_FILES.endpointToken, OUTPUT_FILES.status]) {
         expect(existsSync(join(outputDir, f)), f).toBe(true);
       }

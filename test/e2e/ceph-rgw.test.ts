@@ -1,6 +1,6 @@
 /**
  * The real-Ceph half of issue 4, piece by piece: a throwaway Ceph RGW (test/e2e/ceph/), sim/vault's AWS
- * engine minting REAL RGW STS credentials through `sts_endpoint` (reference vault-api.md §6), and the task
+ * engine minting REAL RGW STS credentials through `sts_endpoint` (Vault api-docs/secret/aws), and the task
  * programs the scenarios run (test/e2e/tasks/), each fed credentials the simplest way: a container
  * credentials stub rotating between two real STS credentials, files rendered by the agent's own writers.
  * Skipped, with the reason as the test name, when the Ceph packages are missing.
@@ -83,7 +83,7 @@ async function readSts(ttl: string): Promise<StsCredential> {
   return { accessKey: data["access_key"] ?? "", secretKey: data["secret_key"] ?? "", sessionToken: data["session_token"] ?? "", expiration };
 }
 
-/** A stand-in for the agent's loopback endpoint (DESIGN §7) serving `pick()`'s credential. */
+/** A stand-in for the agent's loopback endpoint (docs/agent.md) serving `pick()`'s credential. */
 async function credentialsStub(token: string, pick: () => StsCredential): Promise<{ url: string; app: FastifyInstance; hits: () => number }> {
   const app = Fastify();
   let hits = 0;
@@ -147,7 +147,7 @@ describe.skipIf(!present)("real Ceph RGW", () => {
     expect(await rgw.listKeys("e2e-rotate")).toEqual([second.accessKey]);
   });
 
-  it("sim/vault's AWS engine with sts_endpoint = RGW mints real STS credentials (reference vault-api.md §6)", async () => {
+  it("sim/vault's AWS engine with sts_endpoint = RGW mints real STS credentials (Vault api-docs/secret/aws)", async () => {
     expect((await vaultApi("POST", "sys/mounts/aws", { type: "aws" })).status).toBe(204);
     const root = { access_key: rgw.vaultUser.accessKey, secret_key: rgw.vaultUser.secretKey, region: rgw.region, sts_endpoint: rgw.endpoint, iam_endpoint: rgw.endpoint };
     expect((await vaultApi("POST", "aws/config/root", root)).status).toBe(204);
@@ -163,7 +163,7 @@ describe.skipIf(!present)("real Ceph RGW", () => {
     expect(data["session_token"]).toBe(data["security_token"]);
     expect(String(data["arn"])).toMatch(/^arn:aws:sts:::assumed-role\/avi\/avi-tasks\//);
 
-    // RGW's own minimum (900 s) comes back as Vault's 400 "Error assuming role: …" (§6.3)
+    // RGW's own minimum (900 s) comes back as Vault's 400 "Error assuming role: …"
     const short = await vaultApi("GET", "aws/sts/tasks?ttl=600s");
     expect(short.status).toBe(400);
     expect(JSON.stringify(short.json["errors"])).toMatch(/^\["Error assuming role: /);
@@ -200,7 +200,7 @@ describe.skipIf(!present)("real Ceph RGW", () => {
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
     function podEnv(url: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-      // what the webhook injects (DESIGN §7) plus the inline token for botocore 1.29
+      // what the webhook injects (docs/injection.md) plus the inline token for botocore 1.29
       const tokenFile = join(dir, "endpoint-token");
       writeFileSync(tokenFile, token);
       return cleanEnv(home, {
@@ -290,7 +290,7 @@ describe.skipIf(!present)("real Ceph RGW", () => {
       expect(ok.code).toBe(0);
       expect(JSON.parse(ok.stdout)).toMatchObject({ ok: true, connType: "aws", accessKeyId: sts[0].accessKey, hasSessionToken: true, endpoint: rgw.endpoint, region: rgw.region });
 
-      // Airflow's own rules refuse what the backend would refuse (§2.1)
+      // Airflow's own rules refuse what the backend would refuse (`airflow/secrets/local_filesystem.py`)
       const bad = join(dir, "bad.json");
       writeFileSync(bad, JSON.stringify({ rgw_default: { conn_type: "aws", login: "x", token: "y" } }));
       const refused = await run(PYTHON, [join(TASKS, "airflow_conn_check.py"), bad, "rgw_default", BUCKET], cleanEnv(home, {}));

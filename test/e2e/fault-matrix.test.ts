@@ -1,5 +1,5 @@
 /**
- * The fault matrix (issue 6 §3), short form: every case of bench/fault-matrix.ts — the same table
+ * The fault matrix, short form: every case of bench/fault-matrix.ts — the same table
  * `npm run bench:faults` prints — against the built agent run as injected, on a clock scaled 600×
  * (shared with sim/vault). Each case checks its own outcome (recovery, exit code, served credential)
  * and, throughout, that no file is ever unreadable and no served credential is expired or, while

@@ -1,6 +1,6 @@
 /**
  * Contract tests for the API-server admission harness: it must treat a webhook exactly as
- * kube-apiserver does (reference/k8s-admission.md, section cited per test), or the product's
+ * kube-apiserver does (kubernetes/apiserver v1.37 `pkg/admission/plugin/webhook/`, cited per block), or the product's
  * webhook tests prove nothing. Each test drives a tiny scripted HTTPS webhook.
  */
 import { createServer, type Server } from "node:https";
@@ -75,7 +75,7 @@ const ok = (review: Obj, extra: Obj = {}): { body: unknown } => ({
 });
 const patch = (ops: unknown[]): Obj => ({ patchType: "JSONPatch", patch: Buffer.from(JSON.stringify(ops)).toString("base64") });
 
-describe("the request (§1.1–1.3)", () => {
+describe("the request (util/webhook/client.go, request/admissionreview.go)", () => {
   it("POSTs JSON over verified TLS to <path>?timeout=10s with the API server's headers and review fields", async () => {
     seen.length = 0;
     reply = (review) => ok(review);
@@ -115,7 +115,7 @@ describe("the request (§1.1–1.3)", () => {
   });
 });
 
-describe("reply verification: calling errors follow failurePolicy (§1.5)", () => {
+describe("reply verification: calling errors follow failurePolicy (mutating/dispatcher.go)", () => {
   const failed = (reason: string) => `Internal error occurred: failed calling webhook "inject.airflow-vault.io": ${reason}`;
   const cases: [string, Reply, string][] = [
     ["missing apiVersion/kind", (r) => ({ body: { response: { uid: (r["request"] as Obj)["uid"], allowed: true } } }), "received invalid webhook response: expected webhook response of admission.k8s.io/v1, Kind=AdmissionReview, got /, Kind="],
@@ -162,7 +162,7 @@ describe("reply verification: calling errors follow failurePolicy (§1.5)", () =
   });
 });
 
-describe("outcomes that ignore failurePolicy (§1.5)", () => {
+describe("outcomes that ignore failurePolicy (dispatcher.go callAttrMutatingHook)", () => {
   it("a patch that does not apply is a 500 even with Ignore", async () => {
     reply = (r) => ok(r, patch([{ op: "add", path: "/spec/initContainers/-", value: { name: "x", image: "x" } }]));
     const outcome = await admit(podWith(), { failurePolicy: "Ignore" });
@@ -192,7 +192,7 @@ describe("outcomes that ignore failurePolicy (§1.5)", () => {
   });
 });
 
-describe("validation after mutation (§1.5, §5, §7.6)", () => {
+describe("validation after mutation (core validation, pod-security-admission)", () => {
   const mutate = (ops: unknown[]) => (r: Obj) => ok(r, patch(ops));
 
   it.each([
@@ -247,7 +247,7 @@ describe("in-tree pieces", () => {
     }
   });
 
-  it("ServiceAccount plugin: mounts the API token where no mount exists at its path; automount false stops it (§1.6)", () => {
+  it("ServiceAccount plugin: mounts the API token where no mount exists at its path; automount false stops it (serviceaccount/admission.go)", () => {
     const pod: Obj = {
       spec: {
         initContainers: [{ name: "masked", image: "x", volumeMounts: [{ name: "m", mountPath: "/var/run/secrets/kubernetes.io/serviceaccount" }] }],

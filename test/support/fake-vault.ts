@@ -1,7 +1,8 @@
 /**
  * An in-memory fake of the agent's narrow VaultApi (not a Vault simulator: sim/vault is that), for
- * lifecycle tests on fake time. Tokens and leases follow the rules the agent relies on (reference
- * vault-api.md §4.3 TTL capping, §5 lease errors, §4.4 leases die with their token), and every
+ * lifecycle tests on fake time. Tokens and leases follow the rules the agent relies on (Vault's
+ * `sdk/framework/lease.go` TTL capping, `vault/logical_system.go` lease errors, `vault/expiration.go`:
+ * leases die with their token), and every
  * operation can be failed, delayed or taken down by the test.
  */
 import type { CallOptions, LeaseRenewal, ReadOptions, TokenInfo, VaultApi, VaultAuth, VaultHealth, VaultSecret } from "../../agent/vault-client.js";
@@ -137,7 +138,7 @@ export class FakeVault implements VaultApi {
     for (const l of this.leases.values()) if (l.token === secret) l.revoked = true;
   }
 
-  /** §4.3: TTL capped to what remains before issue + max, with Vault's warning text. */
+  /** CalculateTTL: TTL capped to what remains before issue + max, with Vault's warning text. */
   private capped(issuedAt: number, wantS: number, maxS: number): { ttlS: number; warnings: string[] } {
     const remainingS = Math.floor((issuedAt + maxS * 1000 - this.time.now()) / 1000);
     if (remainingS < wantS) return { ttlS: Math.max(0, remainingS), warnings: [`TTL of "${wantS}s" exceeded the effective max_ttl of "${remainingS}s"; TTL value is capped accordingly`] };

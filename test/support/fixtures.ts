@@ -33,7 +33,7 @@ export function af3WorkerPod(): Obj {
 
 /**
  * Airflow 2 KE worker: the AF3 pod with the Airflow 2 `base` args fixture (command_as_list) and an
- * Airflow 2 image/label — the two things that differ between the versions' worker pods (reference §1.1).
+ * Airflow 2 image/label — the two things that differ between the versions' worker pods (apache/airflow cncf.kubernetes `pod_generator.py`).
  */
 export function af2WorkerPod(): Obj {
   const pod = af3WorkerPod();
@@ -113,7 +113,7 @@ export function kpoPod(): Obj {
 
 /**
  * KPO with `do_xcom_push=True`: xcom emptyDir at /airflow/xcom mounted first in `base`, and the
- * `airflow-xcom-sidecar` container (utils/xcom_sidecar.py as described in reference §1.3).
+ * `airflow-xcom-sidecar` container (cncf.kubernetes provider `utils/xcom_sidecar.py` @167d5fd0).
  */
 export function kpoPodWithXcomSidecar(): Obj {
   const pod = kpoPod();
@@ -133,7 +133,7 @@ export function kpoPodWithXcomSidecar(): Obj {
 
 /**
  * CONSTRUCTED (no Celery fixture in shared/): the Celery worker Deployment of the official chart
- * (`chart/templates/workers/worker-deployment.yaml` as described in reference §1.2): main container
+ * (apache/airflow `chart/templates/workers/worker-deployment.yaml` @001394a9): main container
  * `worker`, init `wait-for-airflow-migrations`, sidecar `worker-log-groomer`, restartPolicy Always.
  */
 export function celeryWorkerDeployment(annotations: Readonly<Record<string, string>> = INJECT): Obj {

@@ -1,6 +1,6 @@
 /**
  * The invariants every injected pod must satisfy, checked the way the API server would see them
- * (reference/k8s-admission.md §3 testing recipe + §7): the patch validates and applies, touches no
+ * (kubernetes/apiserver's patch, validation and reinvocation steps): the patch validates and applies, touches no
  * forbidden path, adds no validation error or restricted violation, carries a valid agent config,
  * and a reinvocation (after defaulting and the ServiceAccount plugin) produces no further patch.
  */
@@ -82,7 +82,7 @@ export function containerNamed(pod: Obj, name: string): Obj {
 }
 
 /**
- * reference §3: an array is created by exactly one whole-value `add`, and only appended to (`/-`)
+ * RFC 6902 as evanphx/json-patch applies it: an array is created by exactly one whole-value `add`, and only appended to (`/-`)
  * afterwards; a second whole-value add of the same path would replace the first.
  */
 export function arrayDiscipline(ops: readonly { op: string; path: string; value?: unknown }[]): string[] {

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Clock, Timers } from "../../agent/clock.js";
 import { startKubernetesAuthStack, startVaultSim, type KubernetesAuthStack, type VaultSim } from "../../sim/vault/index.js";
-import type { SimClock } from "../../sim/vault/clock.js";
+import type { SimClock } from "../../sim/vault/time/clock.js";
 
 export interface StageOptions {
   /** Sim clock speed (0 = frozen); default real time. */
@@ -85,7 +85,7 @@ export async function startVaultStage(options: StageOptions = {}): Promise<Vault
     policy_document: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:*", Resource: "*" }] }),
   });
   await api("POST", "secret/data/rgw", { data: { access_key: "RGWSTATICKEY1", secret_key: "rgw-static-secret-1" } });
-  // The MinIO plugin fork (reference §9): no Vault lease, expiry as a date string in `ttl`.
+  // The MinIO plugin fork (jayxiong1/vault-plugin-secrets-minio): no Vault lease, expiry as a date string in `ttl`.
   await api("POST", "sys/mounts/minio", { type: "minio" });
   await api("POST", "minio/config/root", { endpoint: "minio.test:9000", accessKeyId: "minioadmin", secretAccessKey: "minioadmin-secret" });
   await api("POST", "minio/roles/etl", { credential_type: "sts", policy_name: "readwrite", max_sts_ttl: "12h" });

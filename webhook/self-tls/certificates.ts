@@ -1,6 +1,6 @@
 /**
  * One certificate generation for the self-issued mode: a fresh ECDSA P-256 CA and a serving
- * certificate it signs (like vault-k8s's auto-TLS, reference anchors §1.6). The CA's private key is
+ * certificate it signs (like vault-k8s's auto-TLS, `helper/cert/source_gen.go`, v1.7). The CA's private key is
  * used once and dropped — it is never stored — so rotation always means a new CA, announced in the
  * webhook's caBundle before it is served.
  */

@@ -2,7 +2,7 @@
  * The parts of pod defaulting (SetDefaults_Pod/Container/Volume) and of the ServiceAccount admission
  * plugin that matter to a sidecar injector: after our patch the API server fills these fields in, and
  * on reinvocation the plugin mounts the API token into every container without a mount at its path
- * (reference §1.6). A subset, chosen so idempotency checks cannot rely on the exact JSON we sent.
+ * (kubernetes `pkg/apis/core/v1/defaults.go`, `plugin/pkg/admission/serviceaccount/admission.go`). A subset, chosen so idempotency checks cannot rely on the exact JSON we sent.
  */
 import { randomBytes } from "node:crypto";
 import type { JsonObject } from "./review.js";

@@ -1,6 +1,6 @@
 /**
  * The kube-apiserver's mutating-admission path for a pod CREATE, played against a real webhook over
- * HTTPS (checklist: reference/k8s-admission.md §7): in-tree mutators, the webhook call and reply
+ * HTTPS (kubernetes/apiserver `pkg/admission/plugin/webhook/mutating/dispatcher.go` and its callers): in-tree mutators, the webhook call and reply
  * verification, patch application (evanphx-style validation via fast-json-patch), defaulting,
  * reinvocation, then validation — schema, server-side rules and optionally Pod Security "restricted".
  * The outcome carries the status code and message a `kubectl create` user would see.
@@ -67,7 +67,8 @@ export class AdmissionHarness {
 
     let current = structuredClone(pod);
     if (request.blankObjectNamespace !== true) {
-      // EnsureObjectNamespaceMatchesRequestNamespace runs before admission (1.24+, reference §1.3).
+      // EnsureObjectNamespaceMatchesRequestNamespace runs before admission (1.24+,
+      // kubernetes/apiserver `pkg/endpoints/handlers/rest.go`).
       current["metadata"] = { ...((current["metadata"]) ?? {}), namespace: request.namespace };
     }
     applyPodDefaults(current); // decoding defaults the object before admission
@@ -139,7 +140,8 @@ export class AdmissionHarness {
     if (request.operation === "DELETE") {
       return { code: 500, message: `admission webhook "${this.name}" attempted to modify the object, which is not supported for this operation` };
     }
-    // Patch application failures are plain InternalErrors: they ignore failurePolicy (reference §1.5).
+    // Patch application failures are plain InternalErrors: they ignore failurePolicy
+    // (kubernetes/apiserver `mutating/dispatcher.go` callAttrMutatingHook).
     const operations = verified.patch as jsonpatch.Operation[];
     const error = jsonpatch.validate(operations, sent);
     if (error !== undefined) return { code: 500, message: `Internal error occurred: ${error.name}: ${error.message.split("\n")[0] ?? ""}` };

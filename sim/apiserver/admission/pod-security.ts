@@ -1,5 +1,5 @@
 /**
- * Pod Security Standards "restricted" checks (reference §5, [PSA] policy/check_*.go v1.37), evaluated
+ * Pod Security Standards "restricted" checks (kubernetes/pod-security-admission `policy/check_*.go`, v1.37), evaluated
  * the way the PodSecurity plugin does: container-level settings, falling back to the pod level where the
  * standard allows it. Messages follow PSA's `<check> (container "<name>" must …)` wording.
  */

@@ -1,5 +1,5 @@
 /**
- * Pod validation as the API server's `BeforeCreate` would do it, in two layers (reference §6):
+ * Pod validation as the API server's `BeforeCreate` would do it, in two layers (kubernetes `pkg/apis/core/validation/validation.go`):
  * the schema (kubernetes-models, types and required fields; unknown fields are dropped, not errors)
  * and the server-side rules the schema cannot express, which a sidecar injector can break.
  */

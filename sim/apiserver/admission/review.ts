@@ -1,5 +1,6 @@
 /**
- * AdmissionReview v1 as kube-apiserver builds it for a pod (reference/k8s-admission.md §1.2–1.3):
+ * AdmissionReview v1 as kube-apiserver builds it for a pod (kubernetes/api `admission/v1/types.go`;
+ * kubernetes/apiserver `request/admissionreview.go` CreateAdmissionObjects, `pkg/endpoints/handlers/create.go`):
  * a fresh uid per call, `name` absent for generateName pods, `oldObject: null` on CREATE, `dryRun`
  * always present, CreateOptions in `options`.
  */

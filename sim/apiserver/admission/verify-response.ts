@@ -1,6 +1,6 @@
 /**
- * kube-apiserver's checks on a webhook reply, with its error texts (reference §1.4–1.5, [AS]
- * `request/admissionreview.go` VerifyAdmissionResponse). Everything here is a CallingError: it falls
+ * kube-apiserver's checks on a webhook reply, with its error texts (kubernetes/apiserver
+ * `pkg/admission/plugin/webhook/request/admissionreview.go` VerifyAdmissionResponse, v1.37). Everything here is a CallingError: it falls
  * under failurePolicy.
  */
 import type { RawResponse } from "./webhook-client.js";

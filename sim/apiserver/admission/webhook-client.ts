@@ -1,5 +1,5 @@
 /**
- * The API server's side of the HTTP call (reference §1.1): POST over HTTPS verified against the
+ * The API server's side of the HTTP call (kubernetes/apiserver `pkg/util/webhook/client.go`, v1.37): POST over HTTPS verified against the
  * caBundle with ServerName `<svc>.<ns>.svc`, `?timeout=<N>s`, JSON, HTTP/1.1 on a keep-alive client,
  * User-Agent kube-apiserver-admission, aborted at the timeout. A failure to talk to the webhook is a
  * CallingError (subject to failurePolicy), worded as Go's client words it.

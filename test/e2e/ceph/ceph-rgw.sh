@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # ceph-rgw.sh up DIR | down DIR — a throwaway single-node Ceph for the e2e tests: 1 ceph-mon, 1 ceph-osd
 # (memstore: data lives in RAM), 1 radosgw (S3 + STS + admin ops). No systemd, no containers, every socket
-# on 127.0.0.1, every file (conf, keyring, logs, pids, admin sockets) under DIR. Facts (and the pitfalls
-# each setting avoids) from /work/shared/reference/ceph-rgw.md; the numbers below are its section numbers.
+# on 127.0.0.1, every file (conf, keyring, logs, pids, admin sockets) under DIR. Settings are Ceph 16.2
+# (pacific) options (docs.ceph.com/en/pacific/rados/configuration/, /radosgw/config-ref/); each comment
+# says which pitfall, measured on Debian 12's ceph 16.2.15, it avoids.
 #
 #   up DIR    DIR must not exist or be empty. Picks free ports (mon, rgw; the OSD gets a random 40-port
 #             window below the kernel's ephemeral range). Prints nothing on stdout but DIR; writes
 #             DIR/info.json (endpoint, ports, pids, keys, role ARN) and DIR/env (for `. DIR/env`).
 #             Exit 75 = a port was taken between choosing and binding: run it again (the TS wrapper does).
-#   down DIR  SIGKILLs the recorded daemons (memstore has nothing to flush, §4.8), then removes DIR.
+#   down DIR  SIGKILLs the recorded daemons (memstore has nothing to flush), then removes DIR.
 #
 # Env: WATCH_PID=<pid>  start a watchdog that runs `down DIR` once that process is gone (a test runner
 #                       killed mid-run leaves nothing behind). KEEP_ON_FAIL=1 keeps daemons of a failed `up`.
@@ -30,7 +31,7 @@ down() {
   local d=$1 n f p left=0
   [ -d "$d" ] || return 0
   [ -f "$d/info.json" ] || [ -f "$d/ceph.conf" ] || [ -d "$d/run" ] || { echo "ceph-rgw: $d is not a ceph-rgw dir; not touching it" >&2; return 1; }
-  # watchdog first (unless we are it), then the daemons; SIGKILL, so the order does not matter (§4.8)
+  # watchdog first (unless we are it), then the daemons; SIGKILL, so the order does not matter
   for n in watchdog rgw.a osd.0 mon.a; do
     f="$d/run/$n.pid"; [ -f "$f" ] || continue
     p=$(cat "$f"); [ "$p" = "$$" ] && continue
@@ -39,7 +40,7 @@ down() {
   for n in rgw.a osd.0 mon.a; do
     f="$d/run/$n.pid"; [ -f "$f" ] || continue
     p=$(cat "$f")
-    # zombies count as gone: PID 1 reaps detached daemons in its own time (§4.9)
+    # zombies count as gone: PID 1 reaps detached daemons in its own time
     for _ in $(seq 1 50); do gone "$p" && break; sleep 0.05; done
     gone "$p" || { echo "ceph-rgw: $n (pid $p) still alive" >&2; left=1; }
   done
@@ -91,7 +92,7 @@ run dir = $D/run
 admin socket = $D/run/\$name.asok
 log file = $D/log/\$name.log
 crash dir = $D/crash
-# one OSD: size-1 pools, few PGs (§4.2)
+# one OSD: size-1 pools, few PGs
 osd pool default size = 1
 osd pool default min size = 1
 osd pool default pg num = 8
@@ -101,10 +102,10 @@ osd crush chooseleaf type = 0
 mon allow pool size one = true
 mon warn on pool no redundancy = false
 mon max pg per osd = 1000
-# a nearly full /tmp must not shut the mon down (§4.13)
+# a nearly full /tmp must not shut the mon down
 mon data avail warn = 1
 mon data avail crit = 0
-# map changes every 10 ms instead of every second: 1.2 s start-up instead of 12.8 s (§4.1)
+# map changes every 10 ms instead of every second: 1.2 s start-up instead of 12.8 s
 paxos propose interval = 0.01
 paxos min wait = 0.001
 
@@ -115,11 +116,11 @@ mon cluster log file = $D/log/cluster.log
 [osd]
 osd data = $D/osd/\$cluster-\$id
 osd objectstore = memstore
-# a cap, not a reservation; writes hang (not fail) near it, so keep it generous (§4.7)
+# a cap, not a reservation; writes hang (not fail) near it, so keep it generous
 memstore device bytes = 4294967296
 
 [client.rgw.a]
-# endpoint= (not port=, which binds 0.0.0.0) (§4.11); 32 threads instead of 512 (§4.14)
+# endpoint= (not port=, which binds 0.0.0.0); 32 threads instead of 512
 rgw frontends = beast endpoint=127.0.0.1:$RGW_PORT
 rgw thread pool size = 32
 rgw enable usage log = false
@@ -145,7 +146,7 @@ CONF
   ceph-mon --mkfs -i a --monmap "$D/monmap" --keyring "$K" >"$D/log/mon.a.mkfs.out" 2>&1 || fail 1 "ceph-mon --mkfs failed"
   start mon.a ceph-mon -i a
   for i in $(seq 1 100); do
-    # the fsid check makes sure it is *our* mon answering (§4.12)
+    # the fsid check makes sure it is *our* mon answering
     [ "$(ceph --connect-timeout 2 fsid 2>/dev/null)" = "$FSID" ] && break
     grep -qs 'unable to bind' "$D/log/mon.a.log" && fail 75 "mon port $MON_PORT was taken"
     alive mon.a; sleep 0.05
@@ -178,7 +179,7 @@ CONF
   admin=$(radosgw-admin user create --uid=avi-admin --display-name=avi-admin \
     --caps="users=*;buckets=*;metadata=*;usage=*;zone=*;roles=*;user-policy=*;oidc-provider=*")
   vault=$(radosgw-admin user create --uid=avi-vault --display-name=avi-vault)
-  # compact JSON: RGW 16 rejects policy documents with whitespace from the IAM API (§4.4)
+  # compact JSON: RGW 16 rejects policy documents with whitespace from the IAM API
   radosgw-admin role create --role-name="$ROLE_NAME" --path="$ROLE_PATH" \
     --assume-role-policy-doc='{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":["arn:aws:iam:::user/avi-vault"]},"Action":["sts:AssumeRole"]}]}' >/dev/null
   radosgw-admin role-policy put --role-name="$ROLE_NAME" --policy-name=s3-test-buckets \
@@ -205,7 +206,7 @@ PYEOF
     echo "export AWS_ENDPOINT_URL=http://127.0.0.1:$RGW_PORT"
     echo "export AWS_DEFAULT_REGION=$REGION AWS_REGION=$REGION"
     echo "export AWS_ACCESS_KEY_ID=$aak AWS_SECRET_ACCESS_KEY=$ask"
-    # RGW 16 answers 411 to the JS SDK's default aws-chunked uploads (§4.3)
+    # RGW 16 answers 411 to the JS SDK's default aws-chunked uploads
     echo "export AWS_REQUEST_CHECKSUM_CALCULATION=when_required AWS_RESPONSE_CHECKSUM_VALIDATION=when_required"; } >"$D/env"
   chmod 600 "$D/env"
   trap - ERR

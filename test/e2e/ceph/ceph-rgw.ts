@@ -1,6 +1,6 @@
 /**
  * A throwaway single-node Ceph RGW for e2e tests (mon + memstore OSD + radosgw, all on 127.0.0.1, in its
- * own temp dir), driving `ceph-rgw.sh` next to this file. Facts: reference/ceph-rgw.md.
+ * own temp dir), driving `ceph-rgw.sh` next to this file. Settings follow Ceph 16.2 (pacific) options; see ceph-rgw.sh.
  *
  *   if (!cephPackagesPresent()) → skip with CEPH_MISSING_REASON
  *   const rgw = await startCephRgw();          // ~1.9 s; free ports picked, retried on a collision
@@ -17,7 +17,7 @@
  * For a vitest `globalSetup`: `startCephRgw()` there, `provide("ceph", rgw.info)` (plain JSON), and
  * `attachCephRgw(inject("ceph"), { own: false })` in the test files; `stop()` in the teardown.
  *
- * RGW's limits worth knowing (reference §3.4, §4): STS DurationSeconds 900–3600 for this role; AWS SDK JS
+ * RGW 16.2's limits worth knowing (docs.ceph.com/en/pacific/radosgw/STS; measured here): STS DurationSeconds 900–3600 for this role; AWS SDK JS
  * v3 needs `requestChecksumCalculation: "WHEN_REQUIRED"` (411 otherwise); a removed key answers 403
  * AccessDenied at once; policy JSON must be compact.
  */
@@ -291,7 +291,7 @@ export async function rotateStaticKey(options: StaticKeyRotationOptions): Promis
   return { newKey, servedAfterMs, overlapMs: performance.now() - createdAt };
 }
 
-/** A `writeToVault` for KV v2: `{access_key, secret_key}` at `<mount>/data/<path>` (reference vault-api.md §7.1). */
+/** A `writeToVault` for KV v2: `{access_key, secret_key}` at `<mount>/data/<path>` (vault-plugin-secrets-kv `path_data.go`). */
 export function writeKvV2(vault: { readonly address: string; readonly token: string }, mount: string, path: string): (key: S3Key) => Promise<void> {
   return async (key) => {
     const res = await fetch(`${vault.address}/v1/${mount}/data/${path}`, {

@@ -1,11 +1,12 @@
 #!/usr/bin/python3
 """Scenario 7: read the agent's airflow/connections.json the way Airflow's LocalFilesystemBackend does, build
 a boto3 client from the `aws` connection the way the Amazon provider's AwsBaseHook does, and reach the store.
-Airflow itself is not installable here, so its rules are re-implemented from
-/work/shared/reference/airflow-and-aws-sdks.md §2.1 (airflow.secrets.local_filesystem @1579160d:
+Airflow itself is not installable here, so its rules are re-implemented from apache/airflow
+(airflow-core airflow/secrets/local_filesystem.py @1579160d:
 _parse_secret_file, _parse_json_file/_parse_env_file/_parse_yaml_file, _create_connection,
 load_connections_dict; airflow.models.connection.Connection.__init__/_parse_from_uri/_validate_extra) and
-§2.3 (AwsConnectionWrapper: credentials and endpoint precedence).
+the amazon provider's aws/utils/connection_wrapper.py @02df1653 (AwsConnectionWrapper: credentials and
+endpoint precedence).
 
 Usage: airflow_conn_check.py CONNECTIONS_FILE CONN_ID BUCKET
 Prints one JSON line {"ok","connId","connType","accessKeyId","hasSessionToken","endpoint","region","bucket","key"}
@@ -31,7 +32,7 @@ class AirflowParseError(Exception):
         self.kind = kind
 
 
-# --------------------------------------------------------------- §2.1 LocalFilesystemBackend parsers
+# --------------------------------------------------------------- LocalFilesystemBackend parsers
 COMMENT_PATTERN = re.compile(r"^\s*#")  # airflow.utils.file.COMMENT_PATTERN
 
 
@@ -194,7 +195,7 @@ def load_connections_dict(path):
     return by_id
 
 
-# --------------------------------------------------------------- §2.3 AwsBaseHook's view of the connection
+# --------------------------------------------------------------- AwsBaseHook's view of the connection
 def boto3_client_from(conn):
     extra = conn.extra_dejson
     access_key, secret_key = conn.login, conn.password

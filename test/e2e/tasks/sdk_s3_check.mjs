@@ -8,7 +8,7 @@
 // Prints one JSON line: {"ok","bucket","objects","accessKeyIds","endpoint","failures":[{op,key,error,status}]};
 // exit 0 only when every object read back intact. Never prints a secret.
 //
-// Two settings a task needs against Ceph RGW 16 (reference ceph-rgw.md §4.3, §4.16): checksums only when
+// Two settings a task needs against Ceph RGW 16.2 (measured with @aws-sdk/client-s3 3.x): checksums only when
 // required (RGW answers 411 to the SDK's default aws-chunked uploads) and path-style addressing.
 import { CreateBucketCommand, GetObjectCommand, HeadBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 

@@ -1,4 +1,5 @@
-// Contract tests for reference/vault-api.md §6 (AWS secrets engine) that any Vault can run: the STS
+// Contract tests for Vault's AWS secrets engine (developer.hashicorp.com/vault/api-docs/secret/aws;
+// `session_token` since 1.16, hashicorp/vault#23690) that any Vault can run: the STS
 // credential types go to a loopback STS endpoint through `sts_endpoint`. The simulated AWS account
 // (iam_user without an IAM endpoint, fault injection) is covered in sim-only/aws-simulated.test.ts.
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -8,7 +9,7 @@ import { describeContract, type VaultTarget } from "../support/target.js";
 const ROOT_KEYS = { access_key: "AKIAROOTKEYFORTESTS0", secret_key: "root-secret-key-for-tests-0000000000000" };
 const ROLE_ARN = "arn:aws:iam::123456789012:role/App";
 
-describeContract("§6 AWS engine with sts_endpoint", (t) => {
+describeContract("AWS engine (api-docs/secret/aws) with sts_endpoint", (t) => {
   let sts: FakeSts;
   let mount = "";
   beforeAll(async () => {
@@ -22,14 +23,14 @@ describeContract("§6 AWS engine with sts_endpoint", (t) => {
   });
   const role = (name: string, body: Record<string, unknown>) => t().request("POST", `/v1/${mount}/roles/${name}`, { body });
 
-  it("§6.1 config/root reads back without secret_key", async () => {
+  it("config/root reads back without secret_key", async () => {
     const res = await t().request("GET", `/v1/${mount}/config/root`);
     expect(res.status).toBe(200);
     expect(res.body.data).toMatchObject({ access_key: ROOT_KEYS.access_key, region: "us-east-1", sts_endpoint: sts.url });
     expect(res.body.data).not.toHaveProperty("secret_key");
   });
 
-  it("§6.1 config/lease needs lease and lease_max, and reads back in Go duration form", async () => {
+  it("config/lease needs lease and lease_max, and reads back in Go duration form", async () => {
     const missing = await t().request("POST", `/v1/${mount}/config/lease`, { body: { lease_max: "12h" } });
     expect(missing.status).toBe(400);
     expect(missing.body).toEqual({ errors: ["'lease' is a required parameter"] });
@@ -40,13 +41,13 @@ describeContract("§6 AWS engine with sts_endpoint", (t) => {
     expect((await t().request("GET", `/v1/${mount}/config/lease`)).body.data).toEqual({ lease: "30m0s", lease_max: "12h0m0s" });
   });
 
-  it("§6.3 a missing role → 400 Role \"x\" not found", async () => {
+  it("a missing role → 400 Role \"x\" not found", async () => {
     const res = await t().request("GET", `/v1/${mount}/sts/absent`);
     expect(res.status).toBe(400);
     expect(res.body).toEqual({ errors: ['Role "absent" not found'] });
   });
 
-  it("§6.3 assumed_role: AssumeRole signed with the root keys (SigV4, STS region), the default ttl 3600", async () => {
+  it("assumed_role: AssumeRole signed with the root keys (SigV4, STS region), the default ttl 3600", async () => {
     await role("app", { credential_type: "assumed_role", role_arns: ROLE_ARN });
     const before = sts.calls.length;
     const res = await t().request("GET", `/v1/${mount}/sts/app`);
@@ -61,7 +62,7 @@ describeContract("§6 AWS engine with sts_endpoint", (t) => {
     expect(call!.amzDate).toMatch(/^\d{8}T\d{6}Z$/);
   });
 
-  it("§6.3 assumed_role data: both security_token and session_token, arn, ttl; non-renewable lease ≈ ttl", async () => {
+  it("assumed_role data: both security_token and session_token, arn, ttl; non-renewable lease ≈ ttl", async () => {
     await role("app", { credential_type: "assumed_role", role_arns: ROLE_ARN });
     const res = await t().request("POST", `/v1/${mount}/sts/app`, { body: { ttl: "1h" } });
     expect(res.status).toBe(200);
@@ -77,7 +78,7 @@ describeContract("§6 AWS engine with sts_endpoint", (t) => {
     expect(res.body.mount_type).toBe("aws");
   });
 
-  it("§6.3 creds/ and sts/ are the same for STS roles; role_session_name passes through", async () => {
+  it("creds/ and sts/ are the same for STS roles; role_session_name passes through", async () => {
     await role("app", { credential_type: "assumed_role", role_arns: ROLE_ARN });
     const res = await t().request("POST", `/v1/${mount}/creds/app`, { body: { role_session_name: "airflow-task-1" } });
     expect(res.status).toBe(200);
@@ -85,7 +86,7 @@ describeContract("§6 AWS engine with sts_endpoint", (t) => {
     expect(res.body.data.arn).toBe("arn:aws:sts::123456789012:assumed-role/App/airflow-task-1");
   });
 
-  it("§6.3 ttl falls back to default_sts_ttl and is silently capped to max_sts_ttl", async () => {
+  it("ttl falls back to default_sts_ttl and is silently capped to max_sts_ttl", async () => {
     await role("capped", { credential_type: "assumed_role", role_arns: ROLE_ARN, default_sts_ttl: "20m", max_sts_ttl: "30m" });
     await t().request("GET", `/v1/${mount}/sts/capped`);
     expect(sts.calls.at(-1)?.params.DurationSeconds).toBe("1200");
@@ -95,7 +96,7 @@ describeContract("§6 AWS engine with sts_endpoint", (t) => {
     expect(sts.calls.at(-1)?.params.DurationSeconds).toBe("1800");
   });
 
-  it("§6.3 role_arn is required when the role allows several; one outside the list is refused", async () => {
+  it("role_arn is required when the role allows several; one outside the list is refused", async () => {
     await role("multi", { credential_type: "assumed_role", role_arns: [ROLE_ARN, "arn:aws:iam::123456789012:role/Other"] });
     const none = await t().request("GET", `/v1/${mount}/sts/multi`);
     expect(none.status).toBe(400);
@@ -108,7 +109,7 @@ describeContract("§6 AWS engine with sts_endpoint", (t) => {
     expect(sts.calls.at(-1)?.params.RoleArn).toBe("arn:aws:iam::123456789012:role/Other");
   });
 
-  it("§6.3 federation_token: GetFederationToken; both token keys, no arn", async () => {
+  it("federation_token: GetFederationToken; both token keys, no arn", async () => {
     await role("fed", { credential_type: "federation_token", policy_document: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:*", Resource: "*" }] }) });
     const res = await t().request("GET", `/v1/${mount}/sts/fed?ttl=900`);
     expect(res.status).toBe(200);
@@ -119,7 +120,7 @@ describeContract("§6 AWS engine with sts_endpoint", (t) => {
     expect(res.body.renewable).toBe(false);
   });
 
-  it("§6.3 session_token: GetSessionToken; access_key, secret_key, session_token (+ security_token)", async () => {
+  it("session_token: GetSessionToken; access_key, secret_key, session_token (+ security_token)", async () => {
     await role("sess", { credential_type: "session_token" });
     const res = await t().request("GET", `/v1/${mount}/creds/sess`);
     expect(res.status).toBe(200);
@@ -129,7 +130,7 @@ describeContract("§6 AWS engine with sts_endpoint", (t) => {
     expect(res.body.renewable).toBe(false);
   });
 
-  it("§6.3 renewing an STS lease → 400 lease is not renewable; revoking it is a no-op 202", async () => {
+  it("renewing an STS lease → 400 lease is not renewable; revoking it is a no-op 202", async () => {
     await role("app", { credential_type: "assumed_role", role_arns: ROLE_ARN });
     const creds = await t().request("GET", `/v1/${mount}/sts/app`);
     const renew = await t().request("PUT", "/v1/sys/leases/renew", { body: { lease_id: creds.body.lease_id } });
@@ -138,7 +139,7 @@ describeContract("§6 AWS engine with sts_endpoint", (t) => {
     expect((await t().request("PUT", "/v1/sys/leases/revoke", { body: { lease_id: creds.body.lease_id } })).status).toBe(202);
   });
 
-  it("§6.3 an STS error → 400 Error assuming role: <AWS error>", async () => {
+  it("an STS error → 400 Error assuming role: <AWS error>", async () => {
     await role("app", { credential_type: "assumed_role", role_arns: ROLE_ARN });
     sts.failNext(403, "AccessDenied", "User: arn:aws:iam::123456789012:user/vault is not authorized to perform: sts:AssumeRole");
     const res = await t().request("GET", `/v1/${mount}/sts/app`);
@@ -149,7 +150,7 @@ describeContract("§6 AWS engine with sts_endpoint", (t) => {
     expect(res.body.errors[0]).toContain("is not authorized to perform: sts:AssumeRole");
   });
 
-  it("§6.3 STS throttling → 502 (upstream rate limited); max_retries 0 means no SDK retry", async () => {
+  it("STS throttling → 502 (upstream rate limited); max_retries 0 means no SDK retry", async () => {
     const noRetry = await t().mount("secret", "aws");
     await t().request("POST", `/v1/${noRetry}/config/root`, { body: { ...ROOT_KEYS, region: "us-east-1", sts_endpoint: sts.url, max_retries: 0 } });
     await t().request("POST", `/v1/${noRetry}/roles/app`, { body: { credential_type: "assumed_role", role_arns: ROLE_ARN } });
@@ -159,7 +160,7 @@ describeContract("§6 AWS engine with sts_endpoint", (t) => {
     expect(res.body.errors[0]).toContain("Throttling");
   });
 
-  it("§6.2 role validation: credential_type required; role_arns only for assumed_role; default_sts_ttl ≤ max_sts_ttl", async () => {
+  it("role validation: credential_type required; role_arns only for assumed_role; default_sts_ttl ≤ max_sts_ttl", async () => {
     expect((await role("bad", { role_arns: ROLE_ARN })).status).toBe(400);
     const arns = await role("bad", { credential_type: "iam_user", role_arns: ROLE_ARN, policy_arns: "arn:aws:iam::aws:policy/ReadOnlyAccess" });
     expect(arns.status).toBe(400);
@@ -168,7 +169,7 @@ describeContract("§6 AWS engine with sts_endpoint", (t) => {
     expect(ttls.status).toBe(400);
   });
 
-  it("§6.2 roles read back; LIST roles names them", async () => {
+  it("roles read back; LIST roles names them", async () => {
     await role("readback", { credential_type: "assumed_role", role_arns: ROLE_ARN, default_sts_ttl: 900, max_sts_ttl: "1h" });
     const res = await t().request("GET", `/v1/${mount}/roles/readback`);
     expect(res.body.data).toMatchObject({ credential_type: "assumed_role", role_arns: [ROLE_ARN], default_sts_ttl: 900, max_sts_ttl: 3600 });
@@ -176,7 +177,7 @@ describeContract("§6 AWS engine with sts_endpoint", (t) => {
   });
 }, { callsBack: true });
 
-describeContract("§4.4/§5 revoke-self takes the token's leases with it", (t) => {
+describeContract("token_store.go revoke-self takes the token's leases with it", (t) => {
   let sts: FakeSts;
   let mount = "";
   beforeAll(async () => {

@@ -1,9 +1,10 @@
-// Contract tests for reference/vault-api.md §1 (general HTTP contract), run against the simulator and,
+// Contract tests for Vault's general HTTP contract (hashicorp/vault `http/handler.go`, `http/logical.go`,
+// `sdk/logical/response_util.go`, `sdk/logical/translate_response.go`), run against the simulator and,
 // when VAULT_ADDR/VAULT_TOKEN are set, against a real Vault.
 import { expect, it } from "vitest";
 import { describeContract } from "../support/target.js";
 
-describeContract("§1.1 URL and method → operation", (t) => {
+describeContract("http/logical.go buildLogicalRequestNoAuth: URL and method → operation", (t) => {
   it("GET ?list=true and the LIST verb both list (trailing slash added)", async () => {
     const mount = await t().mount("secret", "kv", { options: { version: "1" } });
     await t().request("POST", `/v1/${mount}/dir/a`, { body: { k: "v" } });
@@ -81,7 +82,7 @@ describeContract("§1.1 URL and method → operation", (t) => {
   });
 });
 
-describeContract("§1.2 request headers", (t) => {
+describeContract("http/handler.go: request headers", (t) => {
   it("X-Vault-Token wins over Authorization: Bearer", async () => {
     const res = await t().request("GET", "/v1/auth/token/lookup-self", { headers: { Authorization: "Bearer not-a-token" } });
     expect(res.status).toBe(200);
@@ -123,7 +124,7 @@ describeContract("§1.2 request headers", (t) => {
   });
 });
 
-describeContract("§1.3 response headers", (t) => {
+describeContract("http/handler.go wrapGenericHandler: response headers", (t) => {
   it("Cache-Control: no-store is on every response (200, 204, 4xx, outside /v1/)", async () => {
     const mount = await t().mount("secret", "kv", { options: { version: "1" } });
     const responses = [
@@ -147,7 +148,7 @@ describeContract("§1.3 response headers", (t) => {
   });
 });
 
-describeContract("§1.4 success envelope", (t) => {
+describeContract("sdk/logical/translate_response.go: success envelope", (t) => {
   it("every key is present; absent objects are null; lease_duration is an integer; mount_type names the engine", async () => {
     const mount = await t().mount("secret", "kv", { options: { version: "1" } });
     await t().request("POST", `/v1/${mount}/e`, { body: { a: "b" } });
@@ -189,7 +190,7 @@ describeContract("§1.4 success envelope", (t) => {
   });
 });
 
-describeContract("§1.5 error body", (t) => {
+describeContract("sdk/logical/response_util.go RespondError: error body", (t) => {
   it("errors is an array of at most one string with a trailing newline after the JSON", async () => {
     const res = await t().request("POST", "/v1/aws-missing/x", { token: "bogus" });
     expect(res.text.endsWith("}\n")).toBe(true);
@@ -223,7 +224,7 @@ describeContract("§1.5 error body", (t) => {
   });
 });
 
-describeContract("§1.6 status codes", (t) => {
+describeContract("sdk/logical/response_util.go RespondErrorCommon: status codes", (t) => {
   it("403 for a bad token carries both permission denied and invalid token", async () => {
     const res = await t().request("GET", "/v1/auth/token/lookup-self", { token: "hvs.not-a-real-token" });
     expect(res.status).toBe(403);

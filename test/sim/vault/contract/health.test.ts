@@ -1,9 +1,9 @@
-// Contract tests for reference/vault-api.md §2 (sys/health). The node-state cases (sealed, standby, …)
+// Contract tests for sys/health (hashicorp/vault `http/sys_health.go`; api-docs/system/health). The node-state cases (sealed, standby, …)
 // need the simulator's controls and live in sim-only/health-states.test.ts.
 import { expect, it } from "vitest";
 import { describeContract } from "../support/target.js";
 
-describeContract("§2 sys/health on an active node", (t) => {
+describeContract("http/sys_health.go: sys/health on an active node", (t) => {
   it("is unauthenticated and answers 200 with the CE body fields", async () => {
     const res = await t().request("GET", "/v1/sys/health", { token: null });
     expect(res.status).toBe(200);

@@ -1,4 +1,5 @@
-// Contract tests for reference/vault-api.md §3 (Kubernetes auth: login, failure matrix, config, roles),
+// Contract tests for Kubernetes auth (vault-plugin-auth-kubernetes v0.24.1: login, failure matrix,
+// config, roles),
 // against the simulator or a real Vault (which then calls this test's TokenReview server on loopback).
 import { generateKeyPair, SignJWT } from "jose";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -27,7 +28,7 @@ function withK8s(t: () => VaultTarget, config: Record<string, unknown> = {}): ()
 
 const ROLE = { bound_service_account_names: "airflow-*", bound_service_account_namespaces: "team-a", audience: "vault", token_policies: "etl", token_ttl: "1h", token_max_ttl: "4h" };
 
-describeContract("§3.1 login success", (t) => {
+describeContract("path_login.go: login success", (t) => {
   const k = withK8s(t);
 
   it("answers 200 with the auth block, the 5 metadata keys, sorted policies and an entity", async () => {
@@ -143,7 +144,7 @@ describeContract("§3.1 login success", (t) => {
   });
 }, { callsBack: true });
 
-describeContract("§3.1 login failure matrix", (t) => {
+describeContract("path_login.go: login failure matrix", (t) => {
   const k = withK8s(t);
   beforeAll(async () => {
     await k().role("app", ROLE);
@@ -380,7 +381,7 @@ describeContract("§3.1 login failure matrix", (t) => {
   });
 }, { callsBack: true });
 
-describeContract("§3.3 config", (t) => {
+describeContract("path_config.go: config", (t) => {
   it("kubernetes_host is required → 400 no host provided", async () => {
     const mount = await t().mount("auth", "kubernetes");
     const res = await t().request("POST", `/v1/auth/${mount}/config`, { body: {} });
@@ -424,7 +425,7 @@ describeContract("§3.3 config", (t) => {
 
 const text = (v: unknown): string => JSON.stringify(v);
 
-describeContract("§3.4 roles", (t) => {
+describeContract("path_role.go: roles", (t) => {
   let mount = "";
   beforeAll(async () => {
     mount = await t().mount("auth", "kubernetes");
@@ -500,7 +501,7 @@ describeContract("§3.4 roles", (t) => {
   });
 });
 
-describeContract("§3.1/§4.3 TTL caps at login", (t) => {
+describeContract("framework.CalculateTTL: TTL caps at login", (t) => {
   const k = withK8s(t);
 
   it("token_ttl above the mount max is capped with a warning", async () => {
@@ -528,7 +529,7 @@ describeContract("§3.1/§4.3 TTL caps at login", (t) => {
   });
 }, { callsBack: true });
 
-describeContract("§3.4 renewal of a Kubernetes token", (t) => {
+describeContract("path_login.go pathLoginRenew: renewal of a Kubernetes token", (t) => {
   const k = withK8s(t);
 
   it("renew-self answers the role's token_ttl; after the role is deleted renewal fails (role … does not exist during renewal)", async () => {

@@ -1,10 +1,11 @@
-// Contract tests for reference/vault-api.md §7 (KV v1 and v2 response shapes).
+// Contract tests for KV v1 and v2 response shapes (hashicorp/vault-plugin-secrets-kv `passthrough.go`,
+// `path_data.go`).
 import { beforeAll, expect, it } from "vitest";
 import { describeContract } from "../support/target.js";
 
 const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
 
-describeContract("§7.1 KV v2", (t) => {
+describeContract("KV v2 (path_data.go)", (t) => {
   let kv = "";
   beforeAll(async () => {
     kv = await t().mount("secret", "kv", { options: { version: "2" } });
@@ -116,7 +117,7 @@ describeContract("§7.1 KV v2", (t) => {
   });
 });
 
-describeContract("§7.2 KV v1", (t) => {
+describeContract("KV v1 (passthrough.go)", (t) => {
   let kv = "";
   beforeAll(async () => {
     kv = await t().mount("secret", "kv", { options: { version: "1" } });

@@ -1,11 +1,11 @@
-// Contract tests for reference/vault-api.md §5 (sys/leases) that any Vault can run, using STS leases
+// Contract tests for sys/leases (hashicorp/vault `vault/logical_system.go`, `vault/expiration.go`) that any Vault can run, using STS leases
 // minted through a loopback `sts_endpoint`. Renewable (iam_user) leases need the simulated AWS account:
 // sim-only/leases-renewable.test.ts.
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startFakeSts, type FakeSts } from "../support/fake-sts-server.js";
 import { describeContract } from "../support/target.js";
 
-describeContract("§5 sys/leases with a non-renewable (STS) lease", (t) => {
+describeContract("logical_system.go sys/leases with a non-renewable (STS) lease", (t) => {
   let sts: FakeSts;
   let mount = "";
   beforeAll(async () => {
@@ -19,25 +19,25 @@ describeContract("§5 sys/leases with a non-renewable (STS) lease", (t) => {
   });
   const mint = async (): Promise<string> => (await t().request("GET", `/v1/${mount}/sts/app`)).body.lease_id as string;
 
-  it("§5.1 renew without lease_id → 400 lease_id must be specified", async () => {
+  it("renew without lease_id → 400 lease_id must be specified", async () => {
     const res = await t().request("PUT", "/v1/sys/leases/renew", { body: {} });
     expect(res.status).toBe(400);
     expect(res.body).toEqual({ errors: ["lease_id must be specified"] });
   });
 
-  it("§5.1 renew of an unknown lease → 400 lease not found", async () => {
+  it("renew of an unknown lease → 400 lease not found", async () => {
     const res = await t().request("PUT", "/v1/sys/leases/renew", { body: { lease_id: `${mount}/sts/app/doesnotexist` } });
     expect(res.status).toBe(400);
     expect(res.body).toEqual({ errors: ["lease not found"] });
   });
 
-  it("§5.1 renew of a non-renewable secret → 400 lease is not renewable", async () => {
+  it("renew of a non-renewable secret → 400 lease is not renewable", async () => {
     const res = await t().request("PUT", "/v1/sys/leases/renew", { body: { lease_id: await mint(), increment: 3600 } });
     expect(res.status).toBe(400);
     expect(res.body).toEqual({ errors: ["lease is not renewable"] });
   });
 
-  it("§5.1 renew of a revoked lease → 400 lease not found", async () => {
+  it("renew of a revoked lease → 400 lease not found", async () => {
     const leaseId = await mint();
     await t().request("PUT", "/v1/sys/leases/revoke", { body: { lease_id: leaseId, sync: true } });
     const res = await t().request("PUT", "/v1/sys/leases/renew", { body: { lease_id: leaseId } });
@@ -45,37 +45,37 @@ describeContract("§5 sys/leases with a non-renewable (STS) lease", (t) => {
     expect(res.body).toEqual({ errors: ["lease not found"] });
   });
 
-  it("§5.2 revoke → 202 Accepted with an empty body", async () => {
+  it("revoke → 202 Accepted with an empty body", async () => {
     const res = await t().request("PUT", "/v1/sys/leases/revoke", { body: { lease_id: await mint() } });
     expect(res.status).toBe(202);
     expect(res.text).toBe("");
   });
 
-  it("§5.2 revoke with sync=true → 204", async () => {
+  it("revoke with sync=true → 204", async () => {
     const res = await t().request("POST", "/v1/sys/leases/revoke", { body: { lease_id: await mint(), sync: true } });
     expect(res.status).toBe(204);
   });
 
-  it("§5.2 revoke is idempotent: an unknown lease is not an error (202)", async () => {
+  it("revoke is idempotent: an unknown lease is not an error (202)", async () => {
     const leaseId = await mint();
     expect((await t().request("PUT", "/v1/sys/leases/revoke", { body: { lease_id: leaseId } })).status).toBe(202);
     expect((await t().request("PUT", "/v1/sys/leases/revoke", { body: { lease_id: leaseId } })).status).toBe(202);
     expect((await t().request("PUT", "/v1/sys/leases/revoke", { body: { lease_id: "never/existed/x" } })).status).toBe(202);
   });
 
-  it("§5.2 revoke without lease_id → 400 lease_id must be specified", async () => {
+  it("revoke without lease_id → 400 lease_id must be specified", async () => {
     const res = await t().request("PUT", "/v1/sys/leases/revoke", { body: {} });
     expect(res.status).toBe(400);
     expect(res.body).toEqual({ errors: ["lease_id must be specified"] });
   });
 
-  it("§5.2 the lease ID may be a URL suffix (sys/leases/revoke/<id>)", async () => {
+  it("the lease ID may be a URL suffix (sys/leases/revoke/<id>)", async () => {
     const leaseId = await mint();
     expect((await t().request("PUT", `/v1/sys/leases/revoke/${leaseId}`, { body: { sync: true } })).status).toBe(204);
     expect((await t().request("PUT", "/v1/sys/leases/lookup", { body: { lease_id: leaseId } })).status).toBe(400);
   });
 
-  it("§5.3 lookup → id, issue_time, expire_time, last_renewal (null before any renewal), renewable, ttl", async () => {
+  it("lookup → id, issue_time, expire_time, last_renewal (null before any renewal), renewable, ttl", async () => {
     const leaseId = await mint();
     const res = await t().request("PUT", "/v1/sys/leases/lookup", { body: { lease_id: leaseId } });
     expect(res.status).toBe(200);
@@ -88,13 +88,13 @@ describeContract("§5 sys/leases with a non-renewable (STS) lease", (t) => {
     expect(Date.parse(d.expire_time) - Date.parse(d.issue_time)).toBeGreaterThan(3590_000);
   });
 
-  it("§5.3 lookup of an unknown lease → 400 invalid lease", async () => {
+  it("lookup of an unknown lease → 400 invalid lease", async () => {
     const res = await t().request("PUT", "/v1/sys/leases/lookup", { body: { lease_id: `${mount}/sts/app/nope` } });
     expect(res.status).toBe(400);
     expect(res.body).toEqual({ errors: ["invalid lease"] });
   });
 
-  it("§5 lease endpoints need a token with the capability: default policy renews/looks up but cannot revoke", async () => {
+  it("lease endpoints need a token with the capability: default policy renews/looks up but cannot revoke", async () => {
     const token = (await t().request("POST", "/v1/auth/token/create", { body: { policies: ["default"], ttl: "10m" } })).body.auth.client_token as string;
     const leaseId = await mint();
     expect((await t().request("PUT", "/v1/sys/leases/lookup", { token, body: { lease_id: leaseId } })).status).toBe(200);

@@ -1,4 +1,5 @@
-// Contract tests for reference/vault-api.md §4 (token self-endpoints and the TTL arithmetic of §4.3).
+// Contract tests for the token self-endpoints (hashicorp/vault `vault/token_store.go`) and the TTL
+// arithmetic of `sdk/framework/lease.go` CalculateTTL.
 // Time moves with target.advance(): the simulator's frozen clock jumps; a real Vault really waits, so
 // durations that must elapse are kept to a few seconds and exact remainders are matched within 2 s.
 import { expect, it } from "vitest";
@@ -15,7 +16,7 @@ const near = (value: number, expected: number, slack = 2): void => {
   expect(value).toBeGreaterThanOrEqual(expected - slack);
 };
 
-describeContract("§4.1 lookup-self", (t) => {
+describeContract("token_store.go lookup-self", (t) => {
   it("returns the token's data with expire_time, issue_time, ttl and no last_renewal before a renewal", async () => {
     const { token, accessor } = await createToken(t(), { ttl: "1h", meta: { team: "a" } });
     const res = await t().request("GET", "/v1/auth/token/lookup-self", { token });
@@ -54,7 +55,7 @@ describeContract("§4.1 lookup-self", (t) => {
   });
 });
 
-describeContract("§4 use-limited tokens", (t) => {
+describeContract("use-limited tokens", (t) => {
   it("num_uses counts every request; the token is gone after the last use", async () => {
     const { token } = await createToken(t(), { ttl: "1h", num_uses: 2 });
     expect((await t().request("GET", "/v1/auth/token/lookup-self", { token })).body.data.num_uses).toBe(1);
@@ -63,7 +64,7 @@ describeContract("§4 use-limited tokens", (t) => {
   });
 });
 
-describeContract("§4.2 renew-self", (t) => {
+describeContract("token_store.go renew-self", (t) => {
   it("answers 200 with an auth-only envelope: the same token, the new lease_duration, data null", async () => {
     const { token, accessor } = await createToken(t(), { ttl: "1h" });
     const res = await t().request("POST", "/v1/auth/token/renew-self", { token, body: { increment: "20m" } });
@@ -110,7 +111,7 @@ describeContract("§4.2 renew-self", (t) => {
   });
 });
 
-describeContract("§4.3 TTL math on renewal", (t) => {
+describeContract("framework.CalculateTTL: TTL math on renewal", (t) => {
   it("without increment the TTL is the backend TTL (the token's own TTL)", async () => {
     const { token } = await createToken(t(), { ttl: "10m" });
     const res = await t().request("POST", "/v1/auth/token/renew-self", { token, body: {} });
@@ -164,7 +165,7 @@ describeContract("§4.3 TTL math on renewal", (t) => {
   });
 });
 
-describeContract("§4.4 revoke-self", (t) => {
+describeContract("token_store.go revoke-self", (t) => {
   it("answers 204 and the token is unusable afterwards (403)", async () => {
     const { token } = await createToken(t(), { ttl: "1h" });
     const res = await t().request("POST", "/v1/auth/token/revoke-self", { token });

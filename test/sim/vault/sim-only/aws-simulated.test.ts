@@ -1,4 +1,4 @@
-// reference/vault-api.md §6.3 against the simulated AWS account (no sts_endpoint): credential shapes of
+// Vault's AWS engine credentials (api-docs/secret/aws) against the simulated AWS account (no sts_endpoint): credential shapes of
 // every STS type, AWS's duration limits, and AWS failures mapped to Vault's errors (400 / 502).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startVaultSim, type VaultSim } from "../../../../sim/vault/index.js";
@@ -24,14 +24,14 @@ afterAll(async () => {
   await sim.stop();
 });
 
-describe("§6.3 simulated STS credentials", () => {
+describe("AWS engine: simulated STS credentials", () => {
   it("assumed_role: ASIA key, 40-char secret, long session token in both keys, assumed-role ARN, ttl = lease_duration", async () => {
     const offSecond = await startVaultSim({ clock: { scale: 0, start: START + 400 } });
     try {
       const h = { "X-Vault-Token": offSecond.rootToken };
       await offSecond.inject({ method: "POST", path: "/v1/sys/mounts/aws", headers: h, body: { type: "aws" } });
       await offSecond.inject({ method: "POST", path: "/v1/aws/roles/a", headers: h, body: { credential_type: "assumed_role", role_arns: "arn:aws:iam::123456789012:role/App" } });
-      // Mid-second, the whole-second STS expiry leaves 3599 s, as in the reference's example.
+      // Mid-second, the whole-second STS expiry leaves 3599 s (STS expirations are whole seconds).
       expect(((await offSecond.inject({ method: "GET", path: "/v1/aws/sts/a", headers: h })).json() as WireJson).lease_duration).toBe(3599);
     } finally {
       await offSecond.stop();
@@ -94,7 +94,7 @@ describe("§6.3 simulated STS credentials", () => {
   });
 });
 
-describe("§6.3 with a short-TTL compat setting", () => {
+describe("AWS engine with a short-TTL compat setting", () => {
   it("fakeStsMinDurationSeconds: 0 lets tests mint 60-second STS credentials", async () => {
     const quick = await startVaultSim({ clock: { scale: 0, start: START }, compat: { fakeStsMinDurationSeconds: 0 } });
     try {

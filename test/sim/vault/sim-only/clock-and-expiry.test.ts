@@ -1,5 +1,5 @@
 // The simulator's clock drives every TTL, and expiry is enforced both lazily and by a sweep that fires at
-// each deadline (reference §4.4 cascade, §5 expiry, §6.3 revocation side effects).
+// each deadline (`vault/expiration.go`: revocation cascade, lease expiry, the engine's revocation side effects).
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createSimClock, startVaultSim, type VaultSim } from "../../../../sim/vault/index.js";
 import type { WireJson } from "../support/target.js";

@@ -1,4 +1,4 @@
-// Each `[?]` behaviour of the reference is a compat knob; these tests pin the defaults and prove the
+// Each behaviour not confirmed upstream is a compat knob; these tests pin the defaults and prove the
 // alternatives work (docs/vault-simulator.md lists how each is settled).
 import { describe, expect, it } from "vitest";
 import { startVaultSim, type CompatOptions } from "../../../../sim/vault/index.js";
@@ -18,7 +18,7 @@ async function withSim(compat: Partial<CompatOptions>, body: (call: (method: str
 }
 
 describe("compat defaults and alternatives", () => {
-  it("§1.6 invalidTokenErrors: default order permission denied, invalid token; configurable", async () => {
+  it("invalidTokenErrors: default order permission denied, invalid token; configurable", async () => {
     await withSim({}, async (call) => {
       expect((await call("GET", "/v1/auth/token/lookup-self", { token: "nope" })).body.errors[0]).toBe("2 errors occurred:\n\t* permission denied\n\t* invalid token\n\n");
     });
@@ -27,7 +27,7 @@ describe("compat defaults and alternatives", () => {
     });
   });
 
-  it("§1.4 sysMountType: default system", async () => {
+  it("sysMountType: default system", async () => {
     await withSim({}, async (call) => {
       expect((await call("GET", "/v1/sys/policies/acl/default")).body.mount_type).toBe("system");
     });
@@ -36,7 +36,7 @@ describe("compat defaults and alternatives", () => {
     });
   });
 
-  it("§1.6 unknownRoute: default the no-handler message; empty gives {\"errors\":[]}", async () => {
+  it("unknownRoute: default the no-handler message; empty gives {\"errors\":[]}", async () => {
     await withSim({}, async (call) => {
       const res = await call("GET", "/v1/nomount/x");
       expect(res.status).toBe(404);
@@ -47,14 +47,14 @@ describe("compat defaults and alternatives", () => {
     });
   });
 
-  it("§1.2 requestHeaderError: the older single-quoted wording is available", async () => {
+  it("requestHeaderError: the older single-quoted wording is available", async () => {
     await withSim({ requestHeaderError: "missing 'X-Vault-Request' header" }, async (call) => {
       await call("PUT", "/sim/agent-mode", { body: { require_request_header: true } });
       expect((await call("GET", "/v1/sys/health")).body).toEqual({ errors: ["missing 'X-Vault-Request' header"] });
     });
   });
 
-  it("§1.3 rateLimitHeaders: false sends the 429 without Retry-After/X-Ratelimit-*", async () => {
+  it("rateLimitHeaders: false sends the 429 without Retry-After/X-Ratelimit-*", async () => {
     await withSim({ rateLimitHeaders: false }, async (call) => {
       await call("POST", "/sim/faults", { body: { path: "*", action: { type: "rate-limit", retryAfterSeconds: 3 } } });
       const res = await call("GET", "/v1/sys/health");
@@ -63,14 +63,14 @@ describe("compat defaults and alternatives", () => {
     });
   });
 
-  it("§5.2 leaseRevokeSyncDefault: true makes a revoke without `sync` answer 204", async () => {
+  it("leaseRevokeSyncDefault: true makes a revoke without `sync` answer 204", async () => {
     await withSim({ leaseRevokeSyncDefault: true }, async (call) => {
       expect((await call("PUT", "/v1/sys/leases/revoke", { body: { lease_id: "a/b/c" } })).status).toBe(204);
       expect((await call("PUT", "/v1/sys/leases/revoke", { body: { lease_id: "a/b/c", sync: false } })).status).toBe(202);
     });
   });
 
-  it("§9 minioTimeZone: UTC by default; local formats the ttl date in the process's zone", async () => {
+  it("minioTimeZone: UTC by default; local formats the ttl date in the process's zone", async () => {
     const previous = process.env.TZ;
     process.env.TZ = "Asia/Tokyo";
     try {

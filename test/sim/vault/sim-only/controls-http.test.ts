@@ -1,5 +1,5 @@
 // The /sim/ HTTP controls (for a simulator in another process, e.g. `avi sim vault`), the request log,
-// and the Agent/Proxy mode of reference §1.2 (412 without X-Vault-Request).
+// and the Agent/Proxy mode (412 without X-Vault-Request, `command/agent.go` verifyRequestHeader).
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startVaultSim, type VaultSim } from "../../../../sim/vault/index.js";
 import type { WireJson } from "../support/target.js";
@@ -135,7 +135,7 @@ describe("request log", () => {
   });
 });
 
-describe("§1.2 Agent/Proxy listener mode (require_request_header)", () => {
+describe("Agent/Proxy listener mode (require_request_header)", () => {
   it("answers 412 missing \"X-Vault-Request\" header unless the header is exactly true", async () => {
     await control("PUT", "/sim/agent-mode", { require_request_header: true });
     const missing = await fetch(`${sim.address}/v1/sys/health`);
@@ -157,7 +157,7 @@ describe("§1.2 Agent/Proxy listener mode (require_request_header)", () => {
   });
 });
 
-describe("§1.3 X-Vault-Namespace", () => {
+describe("X-Vault-Namespace", () => {
   it("is echoed on the response and otherwise ignored (Community Edition)", async () => {
     const res = await vault("GET", "/v1/auth/token/lookup-self", undefined, { "X-Vault-Namespace": "team-a" });
     expect(res.status).toBe(200);

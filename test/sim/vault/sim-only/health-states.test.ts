@@ -1,4 +1,4 @@
-// reference/vault-api.md §2 status precedence and §1.6 sealed 503, driven through the simulator's node
+// sys/health status precedence (`http/sys_health.go` getSysHealth) and the sealed 503, driven through the simulator's node
 // state controls (a real Vault cannot be put into these states by a test).
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startVaultSim, type VaultSim } from "../../../../sim/vault/index.js";
@@ -20,7 +20,7 @@ const health = async (query = ""): Promise<{ status: number; body: WireJson }> =
   return { status: res.status, body: await res.json() };
 };
 
-describe("§2 sys/health codes by node state", () => {
+describe("sys/health codes by node state", () => {
   it.each([
     [{ initialized: false }, 501],
     [{ removed: true }, 530],
@@ -90,7 +90,7 @@ describe("§2 sys/health codes by node state", () => {
     expect(standby.body).toHaveProperty("cluster_name");
   });
 
-  it("the Go client's parameter set reads every state as 299 or 200 (reference §2 agent note)", async () => {
+  it("the Go client's parameter set reads every state as 299 or 200 (Vault `api/sys_health.go`)", async () => {
     const q = "?standbyok=true&perfstandbyok=true&sealedcode=299&uninitcode=299";
     sim.controls.seal();
     expect((await health(q)).status).toBe(299);
@@ -101,7 +101,7 @@ describe("§2 sys/health codes by node state", () => {
   });
 });
 
-describe("§1.6 503 while sealed", () => {
+describe("503 while sealed", () => {
   it("every /v1/ call but health, seal-status and unseal answers 503 Vault is sealed", async () => {
     sim.controls.seal();
     const res = await fetch(`${sim.address}/v1/auth/token/lookup-self`, { headers: { "X-Vault-Token": sim.rootToken } });

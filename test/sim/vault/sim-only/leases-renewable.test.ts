@@ -1,4 +1,4 @@
-// reference/vault-api.md §5 and §6.3 with renewable iam_user leases from the simulated AWS account
+// sys/leases (`vault/logical_system.go`) and AWS iam_user credentials with renewable leases from the simulated AWS account
 // (a real Vault would need AWS IAM), plus the lease cases only the simulator can stage.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startVaultSim, type VaultSim } from "../../../../sim/vault/index.js";
@@ -20,7 +20,7 @@ afterEach(async () => {
   await sim.stop();
 });
 
-describe("§6.3 iam_user credentials (simulated AWS account)", () => {
+describe("iam_user credentials (simulated AWS account)", () => {
   beforeEach(() => setUp());
 
   it("AKIA key, 40-char secret, security_token and session_token null; renewable lease of config/lease's lease", async () => {
@@ -48,7 +48,7 @@ describe("§6.3 iam_user credentials (simulated AWS account)", () => {
   });
 });
 
-describe("§5.1 renewing a renewable lease", () => {
+describe("renewing a renewable lease", () => {
   beforeEach(() => setUp());
 
   it("answers 200 with the full envelope: lease_id, renewable true, lease_duration, data null", async () => {
@@ -65,7 +65,7 @@ describe("§5.1 renewing a renewable lease", () => {
     expect((await call("PUT", "/v1/sys/leases/renew", { lease_id: creds.body.lease_id, increment: "15m" })).body.lease_duration).toBe(900);
   });
 
-  it("§4.3 capped by lease_max counted from the lease's issue time, with the warning", async () => {
+  it("capped by lease_max counted from the lease's issue time, with the warning", async () => {
     const creds = await call("GET", "/v1/aws/creds/user");
     const renew = (increment: string) => call("PUT", "/v1/sys/leases/renew", { lease_id: creds.body.lease_id, increment });
     sim.controls.advance("50m");
@@ -84,7 +84,7 @@ describe("§5.1 renewing a renewable lease", () => {
     expect(later.body.warnings).toEqual(['TTL of "1h" exceeded the effective max_ttl of "2s"; TTL value is capped accordingly']);
   });
 
-  it("§5.3 lookup shows last_renewal after a renewal", async () => {
+  it("lookup shows last_renewal after a renewal", async () => {
     const creds = await call("GET", "/v1/aws/creds/user");
     sim.controls.advance("5m");
     await call("PUT", "/v1/sys/leases/renew", { lease_id: creds.body.lease_id });
@@ -120,7 +120,7 @@ describe("§5.1 renewing a renewable lease", () => {
   });
 });
 
-describe("§5.1 lease expired (compat: expiredLeaseRetentionSeconds)", () => {
+describe("lease expired (compat: expiredLeaseRetentionSeconds)", () => {
   beforeEach(() => setUp({ expiredLeaseRetentionSeconds: 30 }));
 
   it("inside the retention window an expired lease answers 400 lease expired, then lease not found", async () => {
@@ -132,7 +132,7 @@ describe("§5.1 lease expired (compat: expiredLeaseRetentionSeconds)", () => {
   });
 });
 
-describe("§5.1 lease expired on access when the sweep is off (lazy expiry)", () => {
+describe("lease expired on access when the sweep is off (lazy expiry)", () => {
   beforeEach(async () => {
     sim = await startVaultSim({ clock: { scale: 0 }, sweep: false });
     await call("POST", "/v1/sys/mounts/aws", { type: "aws" });

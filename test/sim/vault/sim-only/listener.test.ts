@@ -1,4 +1,4 @@
-// The simulator's listener: loopback only, the LIST verb Node's HTTP parser refuses (reference §1.1),
+// The simulator's listener: loopback only, the LIST verb Node's HTTP parser refuses (Vault's `http/logical.go` accepts it),
 // optional TLS, clean stop, and the in-process inject() path.
 import https from "node:https";
 import net from "node:net";

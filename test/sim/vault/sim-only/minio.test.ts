@@ -1,4 +1,4 @@
-// reference/vault-api.md §9: response shapes of the third-party MinIO plugins, as the simulator serves
+// Response shapes of the third-party MinIO plugins, as the simulator serves
 // them (`minio` = jayxiong1 fork, `minio-legacy` = kula).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startVaultSim, type VaultSim } from "../../../../sim/vault/index.js";
@@ -25,7 +25,7 @@ afterAll(async () => {
   await sim.stop();
 });
 
-describe("§9 jayxiong1/vault-plugin-secrets-minio (mounted as `minio`)", () => {
+describe("jayxiong1/vault-plugin-secrets-minio (mounted as `minio`)", () => {
   it("static: accessKeyId, secretAccessKey, policy_name, ttl as a date string, userAccountStatus; no lease", async () => {
     const res = await call("GET", "/v1/minio/creds/static");
     expect(res.status).toBe(200);
@@ -45,7 +45,7 @@ describe("§9 jayxiong1/vault-plugin-secrets-minio (mounted as `minio`)", () => 
   });
 });
 
-describe("§9 kula/vault-plugin-secrets-minio (mounted as `minio-legacy`)", () => {
+describe("kula/vault-plugin-secrets-minio (mounted as `minio-legacy`)", () => {
   it("keys/<role>: accessKeyId (prefix + request id), secretAccessKey, accountStatus, policy; leased, not renewable", async () => {
     const res = await call("GET", "/v1/minio-legacy/keys/app");
     expect(res.status).toBe(200);

@@ -1,8 +1,8 @@
 // ACL policy syntax (HCL/JSON) and evaluation with Vault's glob priority rules.
 import { describe, expect, it } from "vitest";
-import { compileAcl, higherPriority } from "../../../../sim/vault/acl.js";
-import { parsePolicy, PolicySyntaxError } from "../../../../sim/vault/policy-syntax.js";
-import { PolicyStore } from "../../../../sim/vault/policy-store.js";
+import { compileAcl, higherPriority } from "../../../../sim/vault/policy/acl.js";
+import { parsePolicy, PolicySyntaxError } from "../../../../sim/vault/policy/policy-syntax.js";
+import { PolicyStore } from "../../../../sim/vault/policy/policy-store.js";
 
 describe("policy syntax", () => {
   it("reads HCL with comments, legacy `policy =` and extra keys", () => {

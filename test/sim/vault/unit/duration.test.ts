@@ -1,7 +1,7 @@
-// Go duration parsing and printing as Vault uses them (reference §4.3: warnings print `1h`, `9m58s`).
+// Go duration parsing and printing as Vault uses them (`sdk/framework/lease.go` warnings print `1h`, `9m58s`).
 import { describe, expect, it } from "vitest";
 import { fc, test } from "@fast-check/vitest";
-import { formatGoDuration, humanDuration, parseDurationSecond, parseGoDurationNanos } from "../../../../sim/vault/duration.js";
+import { formatGoDuration, humanDuration, parseDurationSecond, parseGoDurationNanos } from "../../../../sim/vault/time/duration.js";
 
 describe("parseDurationSecond (parseutil.ParseDurationSecond)", () => {
   it.each([

@@ -1,6 +1,6 @@
 // bound_service_account_namespace_selector: Kubernetes LabelSelector in JSON or YAML.
 import { describe, expect, it } from "vitest";
-import { parseLabelSelector, selectorMatches } from "../../../../sim/vault/label-selector.js";
+import { parseLabelSelector, selectorMatches } from "../../../../sim/vault/auth/kubernetes/label-selector.js";
 
 describe("label selectors", () => {
   it("matchLabels and matchExpressions (JSON)", () => {

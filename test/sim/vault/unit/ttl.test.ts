@@ -1,6 +1,6 @@
-// framework.CalculateTTL (reference §4.3) as a pure function.
+// framework.CalculateTTL (hashicorp/vault `sdk/framework/lease.go`) as a pure function.
 import { describe, expect, it } from "vitest";
-import { calculateTtl, TtlError } from "../../../../sim/vault/ttl.js";
+import { calculateTtl, TtlError } from "../../../../sim/vault/time/ttl.js";
 
 const mount = { defaultLeaseTtl: 2_764_800, maxLeaseTtl: 2_764_800 };
 const T0 = Date.parse("2025-01-01T00:00:00Z");
