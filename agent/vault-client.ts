@@ -8,7 +8,8 @@
  * - no `X-Vault-Request`: sent on every request, with the audit headers;
  * - `VAULT_ADDR`/`VAULT_NAMESPACE`/`VAULT_PREFIX` from the environment: overridden by our config;
  * - no retries, no timeout, axios: our transport;
- * - only 200/204 count as success: `sys/leases/revoke` answers 202, accepted here;
+ * - only 200/204 count as success: `sys/leases/revoke` answers 202 when a caller sends `sync=false`
+ *   (204 otherwise), accepted here;
  * - only `errors[0]` surfaced: we classify the whole body (vault-errors.ts);
  * - generated commands without a schema send all their arguments as the body (our headers included):
  *   revoke-self uses `write()` with an empty body;

@@ -64,8 +64,6 @@ export interface BackendResponse {
   readonly warnings?: readonly string[];
   /** Status override for responses with a body (KV v2 soft-deleted 404, sys/health codes). */
   readonly status?: number;
-  /** Extra top-level envelope keys (sys/mounts lists its mounts at the top level too). */
-  readonly topLevel?: Record<string, unknown>;
   /** A raw non-envelope JSON body (sys/health, sys/seal-status). */
   readonly rawBody?: unknown;
   /** Echo an existing lease in the envelope (sys/leases/renew). */

@@ -16,6 +16,7 @@ import { codedError, emptyError, errorResponse, errorStrings, permissionDenied, 
 import { EventLog } from "../server/events.js";
 import { ExpirationManager } from "./expiration.js";
 import * as ids from "./identifiers.js";
+import { injectDataIntoTop, injectsDataIntoTop, nonLogicalMethodAllowed } from "../server/http-routes.js";
 import { IdentityStore } from "./identity.js";
 import { MountTable, type MountConfig, type MountEntry, type MountKind } from "./mounts.js";
 import { PolicyStore } from "../policy/policy-store.js";
@@ -288,6 +289,7 @@ export class VaultCore {
     if (this.requireRequestHeader && raw.headers["x-vault-request"] !== "true") {
       return jsonResult(412, { errors: [this.compat.requestHeaderError] }, base);
     }
+    if (!nonLogicalMethodAllowed(raw.method, raw.url)) return jsonResult(405, { errors: [] }, base);
     let authenticated = false;
     let unauthenticatedPath = false;
     let usedToken: TokenEntry | undefined;
@@ -324,7 +326,7 @@ export class VaultCore {
       }
       const req = this.backendRequest(logical, routed, operation, token, raw);
       const resp = await routed.mount.backend.handle(req);
-      return this.respond(logical, routed.mount, req, resp, base);
+      return this.respond(logical, routed.mount, req, resp, base, injectsDataIntoTop(raw.url));
     } catch (err) {
       if (!(err instanceof VaultError)) {
         const message = err instanceof Error ? err.message : String(err);
@@ -363,6 +365,7 @@ export class VaultCore {
     req: BackendRequest,
     resp: BackendResponse | null,
     base: Record<string, string>,
+    injectData: boolean,
   ): HttpResult {
     if (resp === null) {
       if (req.operation === "read" || req.operation === "list") throw emptyError(404);
@@ -396,7 +399,7 @@ export class VaultCore {
       auth = issued.block;
       warnings.push(...issued.warnings);
     }
-    let body: Envelope = envelope({
+    const body: Envelope = envelope({
       requestId: req.requestId,
       leaseId,
       renewable,
@@ -406,12 +409,11 @@ export class VaultCore {
       auth: resp.authBlock ?? auth,
       mountType,
     });
-    if (resp.topLevel !== undefined) body = { ...body, ...resp.topLevel };
     if (logical.wrapTtl !== undefined) {
       const wrapInfo = this.wrapping.wrap(body, logical.wrapTtl, logical.path, this.clock.now());
-      body = envelope({ requestId: req.requestId, wrapInfo, mountType });
+      return jsonResult(resp.status ?? 200, envelope({ requestId: req.requestId, wrapInfo, mountType }), base);
     }
-    return jsonResult(resp.status ?? 200, body, base);
+    return jsonResult(resp.status ?? 200, injectData ? injectDataIntoTop(body) : body, base);
   }
 }
 

@@ -22,8 +22,10 @@ export interface CompatOptions {
   /** Names unconfirmed upstream (`http/util.go` quotas): send `Retry-After` + `X-Ratelimit-*` on 429 quota responses. Default true. */
   rateLimitHeaders: boolean;
   /**
-   * `sync` when the body omits it. Vault's docs (api-docs/system/leases) describe a queued revoke (202);
-   * Vault's OpenAPI schema gives `sync` a default of `true` (204). Default false → 202, per the docs.
+   * `sync` when the body omits it, for `sys/leases/revoke` and `revoke-prefix`. Settled from
+   * hashicorp/vault `vault/logical_system_paths.go` (the `(leases/)?revoke` and `revoke-prefix` paths'
+   * `"sync"` field: `Default: true`) and `handleRevoke` (sync → `nil, nil` → 204; else `LazyRevoke` →
+   * 202). Default true → 204. `vault lease revoke` sends `sync=false` unless `-sync`, hence its 202.
    */
   leaseRevokeSyncDefault: boolean;
   /**
@@ -51,7 +53,7 @@ export const DEFAULT_COMPAT: CompatOptions = {
   unknownRoute: "message",
   requestHeaderError: 'missing "X-Vault-Request" header',
   rateLimitHeaders: true,
-  leaseRevokeSyncDefault: false,
+  leaseRevokeSyncDefault: true,
   expiredLeaseRetentionSeconds: 0,
   minioTimeZone: "UTC",
   fakeStsMinDurationSeconds: 900,

@@ -50,7 +50,7 @@ export async function handleLeases(core: VaultCore, req: BackendRequest): Promis
       for (const lease of core.expiration.allLeases()) {
         if (lease.state === "active" && lease.id.startsWith(prefix)) core.expiration.revokeLease(lease.id, `sys/leases/${action}`);
       }
-      if (getBool(req.data, "sync", true)) {
+      if (getBool(req.data, "sync", core.compat.leaseRevokeSyncDefault)) {
         await core.expiration.settled();
         return null;
       }

@@ -45,7 +45,7 @@ export function handleMounts(core: VaultCore, req: BackendRequest, kind: "secret
     if (req.operation !== "read") throw unsupportedOperation();
     const list = kind === "secret" ? core.mounts.list("secrets-and-system") : core.mounts.list("auth");
     const data = Object.fromEntries(list.map((m) => [kind === "auth" ? m.path.slice("auth/".length) : m.path, mountInfo(m)]));
-    return { data, topLevel: data };
+    return { data };
   }
   const tune = rest.endsWith("/tune");
   const bare = `${(tune ? rest.slice(0, -"/tune".length) : rest).replace(/\/*$/, "")}/`;

@@ -130,13 +130,13 @@ describeContract("AWS engine (api-docs/secret/aws) with sts_endpoint", (t) => {
     expect(res.body.renewable).toBe(false);
   });
 
-  it("renewing an STS lease → 400 lease is not renewable; revoking it is a no-op 202", async () => {
+  it("renewing an STS lease → 400 lease is not renewable; revoking it is a no-op 204", async () => {
     await role("app", { credential_type: "assumed_role", role_arns: ROLE_ARN });
     const creds = await t().request("GET", `/v1/${mount}/sts/app`);
     const renew = await t().request("PUT", "/v1/sys/leases/renew", { body: { lease_id: creds.body.lease_id } });
     expect(renew.status).toBe(400);
     expect(renew.body).toEqual({ errors: ["lease is not renewable"] });
-    expect((await t().request("PUT", "/v1/sys/leases/revoke", { body: { lease_id: creds.body.lease_id } })).status).toBe(202);
+    expect((await t().request("PUT", "/v1/sys/leases/revoke", { body: { lease_id: creds.body.lease_id } })).status).toBe(204);
   });
 
   it("an STS error → 400 Error assuming role: <AWS error>", async () => {

@@ -45,8 +45,17 @@ describeContract("logical_system.go sys/leases with a non-renewable (STS) lease"
     expect(res.body).toEqual({ errors: ["lease not found"] });
   });
 
-  it("revoke → 202 Accepted with an empty body", async () => {
+  // hashicorp/vault vault/logical_system_paths.go, path `(leases/)?revoke` + OptionalParamRegex("url_lease_id"):
+  // field "sync" {Type: framework.TypeBool, Default: true}; vault/logical_system.go handleRevoke: sync →
+  // expiration.Revoke, `return nil, nil` (204); else LazyRevoke → RespondWithStatusCode(nil, nil, 202).
+  it("revoke without `sync` is synchronous (the field defaults to true) → 204", async () => {
     const res = await t().request("PUT", "/v1/sys/leases/revoke", { body: { lease_id: await mint() } });
+    expect(res.status).toBe(204);
+    expect(res.text).toBe("");
+  });
+
+  it("revoke with sync=false (what `vault lease revoke` sends) → 202 Accepted with an empty body", async () => {
+    const res = await t().request("PUT", "/v1/sys/leases/revoke", { body: { lease_id: await mint(), sync: false } });
     expect(res.status).toBe(202);
     expect(res.text).toBe("");
   });
@@ -56,11 +65,21 @@ describeContract("logical_system.go sys/leases with a non-renewable (STS) lease"
     expect(res.status).toBe(204);
   });
 
-  it("revoke is idempotent: an unknown lease is not an error (202)", async () => {
+  it("revoke is idempotent: an unknown lease is not an error", async () => {
     const leaseId = await mint();
-    expect((await t().request("PUT", "/v1/sys/leases/revoke", { body: { lease_id: leaseId } })).status).toBe(202);
-    expect((await t().request("PUT", "/v1/sys/leases/revoke", { body: { lease_id: leaseId } })).status).toBe(202);
-    expect((await t().request("PUT", "/v1/sys/leases/revoke", { body: { lease_id: "never/existed/x" } })).status).toBe(202);
+    expect((await t().request("PUT", "/v1/sys/leases/revoke", { body: { lease_id: leaseId } })).status).toBe(204);
+    expect((await t().request("PUT", "/v1/sys/leases/revoke", { body: { lease_id: leaseId } })).status).toBe(204);
+    expect((await t().request("PUT", "/v1/sys/leases/revoke", { body: { lease_id: "never/existed/x", sync: false } })).status).toBe(202);
+  });
+
+  // Same file, path `(leases/)?revoke-prefix/(?P<prefix>.+)`: "sync" {TypeBool, Default: true}.
+  it("revoke-prefix follows the same `sync` rule: 204 by default, 202 with sync=false", async () => {
+    await mint();
+    expect((await t().request("PUT", `/v1/sys/leases/revoke-prefix/${mount}/sts/app`, { body: {} })).status).toBe(204);
+    await mint();
+    const res = await t().request("PUT", `/v1/sys/leases/revoke-prefix/${mount}/sts/app`, { body: { sync: false } });
+    expect(res.status).toBe(202);
+    expect(res.text).toBe("");
   });
 
   it("revoke without lease_id → 400 lease_id must be specified", async () => {

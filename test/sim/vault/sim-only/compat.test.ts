@@ -63,10 +63,11 @@ describe("compat defaults and alternatives", () => {
     });
   });
 
-  it("leaseRevokeSyncDefault: true makes a revoke without `sync` answer 204", async () => {
-    await withSim({ leaseRevokeSyncDefault: true }, async (call) => {
-      expect((await call("PUT", "/v1/sys/leases/revoke", { body: { lease_id: "a/b/c" } })).status).toBe(204);
-      expect((await call("PUT", "/v1/sys/leases/revoke", { body: { lease_id: "a/b/c", sync: false } })).status).toBe(202);
+  it("leaseRevokeSyncDefault: false makes a revoke or revoke-prefix without `sync` answer 202", async () => {
+    await withSim({ leaseRevokeSyncDefault: false }, async (call) => {
+      expect((await call("PUT", "/v1/sys/leases/revoke", { body: { lease_id: "a/b/c" } })).status).toBe(202);
+      expect((await call("PUT", "/v1/sys/leases/revoke-prefix/a/b", { body: {} })).status).toBe(202);
+      expect((await call("PUT", "/v1/sys/leases/revoke", { body: { lease_id: "a/b/c", sync: true } })).status).toBe(204);
     });
   });
 

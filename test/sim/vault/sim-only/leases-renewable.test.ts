@@ -42,7 +42,7 @@ describe("iam_user credentials (simulated AWS account)", () => {
     const user = sim.controls.iamUsers().find((u) => u.accessKeyId === creds.body.data.access_key);
     expect(user?.userName).toMatch(/^vault-root-user-\d+-[A-Za-z0-9]+$/);
     expect(user?.deletedAt).toBeUndefined();
-    expect((await call("PUT", "/v1/sys/leases/revoke", { lease_id: creds.body.lease_id })).status).toBe(202);
+    expect((await call("PUT", "/v1/sys/leases/revoke", { lease_id: creds.body.lease_id, sync: false })).status).toBe(202);
     await sim.controls.settled();
     expect(sim.controls.iamUsers().find((u) => u.accessKeyId === creds.body.data.access_key)?.deletedAt).toBeDefined();
   });
