@@ -36,7 +36,8 @@ function appEnv(decision: Inject, index = 0): Record<string, string | undefined>
 }
 
 function agentEnv(decision: Inject): Record<string, string | undefined> {
-  return envOf(decision.plan.agentContainer as Container);
+  const added = decision.patch.filter((op) => op.path.startsWith("/spec/initContainers")).flatMap((op) => (Array.isArray(op.value) ? op.value : [op.value])) as Container[];
+  return envOf(added.find((c) => c.name === "avi-agent"));
 }
 
 function podWithEnv(env: EnvVar[]): Obj {
