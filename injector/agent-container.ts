@@ -3,9 +3,8 @@
  * for is set at container level, so the result passes whatever the pod-level context says, and the
  * pod-level context is never touched (that would change the app).
  */
-import { AGENT_CONFIG_ENV, AGENT_NODE_OPTIONS, ENDPOINT_TOKEN_ENV, POD_NAMESPACE_ENV, POD_NAME_ENV, POD_UID_ENV } from "../agent/config.js";
+import { AGENT_CONFIG_ENV, AGENT_NODE_OPTIONS, AGENT_TOKEN_DIR, ENDPOINT_TOKEN_ENV, POD_NAMESPACE_ENV, POD_NAME_ENV, POD_UID_ENV, TOKEN_FILE_NAME } from "../agent/config.js";
 import type { Mode } from "./annotations.js";
-import { AGENT_TOKEN_DIR, TOKEN_FILE_NAME } from "./agent-config.js";
 import { KUBERNETES_SA_DIR, type Settings } from "./settings.js";
 
 export const AGENT_CONTAINER = "avi-agent";

@@ -8,7 +8,7 @@ import { agentContainer, type AgentContainerInput } from "../../injector/agent-c
 import { agentContainerJson } from "../../injector/patch.js";
 import { admit } from "../../injector/admit.js";
 import { jsonTemplate } from "../../injector/json-template.js";
-import { parseSettings } from "../../injector/settings.js";
+import { parseSettings } from "../../injector/load-settings.js";
 import { af2WorkerPod, af3WorkerPod, annotate, istioBarePod, kpoPodWithXcomSidecar } from "../support/fixtures.js";
 import { TEST_SETTINGS } from "../support/webhook-env.js";
 

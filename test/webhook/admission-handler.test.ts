@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { inputsNeeded } from "../../injector/admission-inputs.js";
-import { parseSettings } from "../../injector/settings.js";
+import { parseSettings } from "../../injector/load-settings.js";
 import { createAdmissionHandler } from "../../webhook/admission-handler.js";
 import type { AdmissionRequest } from "../../webhook/admission-review.js";
 import { af3WorkerPod, annotate, type Obj } from "../support/fixtures.js";
