@@ -10,7 +10,7 @@ import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseAgentConfig, type AgentConfig } from "../../agent/config.js";
 import { fingerprint } from "../../agent/fingerprint.js";
-import { startAgent, type RunningAgent } from "../../agent/run-agent.js";
+import { startAgent, type RunningAgent } from "../../agent/start-agent.js";
 import { createVaultClient, type VaultApi } from "../../agent/vault-client.js";
 import { STAGE_POD, simTime, stageAgentConfig, startVaultStage, type VaultStage } from "../support/vault-stage.js";
 

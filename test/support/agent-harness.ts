@@ -8,7 +8,7 @@ import { fingerprint } from "../../agent/fingerprint.js";
 import { Lifecycle, type LogLevel, type VersionSnapshot } from "../../agent/lifecycle/index.js";
 import { renderOutputFiles } from "../../agent/output-files.js";
 import { publishedCredentials } from "../../agent/published-credential.js";
-import { endpointAnswer } from "../../agent/run-agent.js";
+import { endpointAnswer } from "../../agent/start-agent.js";
 import { renderStatus } from "../../agent/status-file.js";
 import { FakeTime } from "./fake-time.js";
 import { FakeVault } from "./fake-vault.js";

@@ -36,7 +36,8 @@ export interface AgentOptions {
 }
 
 export interface RunningAgent {
-  readonly machine: Lifecycle;
+  /** Read-only: status, readiness and snapshots; events go through the runtime. */
+  readonly machine: LifecycleView;
   readonly runtime: AgentRuntime;
   /** Bound ports (differ from the config when it asks for port 0). */
   readonly endpointPort: number | undefined;
