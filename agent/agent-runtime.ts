@@ -6,7 +6,7 @@
 import type { Cancel, Clock, Timers } from "./clock.js";
 import type { CredentialSpec } from "./config.js";
 import { CredentialFormatError, readCredential } from "./credential-format.js";
-import type { Effect, Event, Failure, Lifecycle, LogLevel } from "./lifecycle.js";
+import { timerId, type Effect, type Event, type Failure, type Lifecycle, type LogLevel } from "./lifecycle/index.js";
 import type { VaultApi } from "./vault-client.js";
 import { VaultError } from "./vault-errors.js";
 
@@ -19,6 +19,8 @@ export interface RuntimeLogger {
 
 export interface RuntimeDeps {
   readonly machine: Lifecycle;
+  /** The credentials the machine was made for (the shell needs their paths and formats). */
+  readonly credentials: readonly CredentialSpec[];
   readonly vault: VaultApi;
   /** Reads the service-account JWT (fresh at every login). */
   readonly readJwt: () => Promise<string>;
@@ -40,7 +42,7 @@ export class AgentRuntime {
   private dispatching = false;
 
   constructor(private readonly deps: RuntimeDeps) {
-    this.specs = new Map([...deps.machine.credentials.values()].map((c) => [c.spec.name, c.spec]));
+    this.specs = new Map(deps.credentials.map((spec) => [spec.name, spec]));
   }
 
   dispatch(event: Event): void {
@@ -150,18 +152,21 @@ export class AgentRuntime {
           (error) => ({ type: "revoke-done", target: effect.target, error }),
         );
       case "arm": {
-        this.timers.get(effect.key)?.();
+        const id = timerId(effect.key);
+        this.timers.get(id)?.();
         const cancel = time.at(effect.at, () => {
-          this.timers.delete(effect.key);
+          this.timers.delete(id);
           this.dispatch({ type: "timer", key: effect.key });
         });
-        this.timers.set(effect.key, cancel);
+        this.timers.set(id, cancel);
         return;
       }
-      case "disarm":
-        this.timers.get(effect.key)?.();
-        this.timers.delete(effect.key);
+      case "disarm": {
+        const id = timerId(effect.key);
+        this.timers.get(id)?.();
+        this.timers.delete(id);
         return;
+      }
       case "disarm-all":
         for (const cancel of this.timers.values()) cancel();
         this.timers.clear();

@@ -32,7 +32,10 @@ export const ENDPOINT_TOKEN_ENV = "AVI_ENDPOINT_TOKEN";
 export const AGENT_NODE_OPTIONS = "--jitless --max-semi-space-size=1";
 
 export const DEFAULT_OUTPUT_DIR = "/var/run/secrets/airflow-vault";
-export const DEFAULT_TOKEN_FILE = "/var/run/secrets/airflow-vault-agent/token";
+/** Where the injector mounts the agent's projected service-account token (a volume of its own). */
+export const AGENT_TOKEN_DIR = "/var/run/secrets/airflow-vault-agent";
+export const TOKEN_FILE_NAME = "token";
+export const DEFAULT_TOKEN_FILE = `${AGENT_TOKEN_DIR}/${TOKEN_FILE_NAME}`;
 export const DEFAULT_ENDPOINT_PORT = 9911;
 export const DEFAULT_HEALTH_PORT = 9912;
 

@@ -33,7 +33,7 @@ export interface ReplacementInput {
   readonly issuedAt: number;
   /** The end nobody can extend (Infinity while a lease is renewable or the secret has no expiry). */
   readonly hardEnd: number;
-  /** The lease's LifetimeWatcher grace (see lifetime-watcher.ts). */
+  /** The lease's LifetimeWatcher grace (see lifecycle/lifetime.ts). */
   readonly graceMs: number;
   /** Maximum age before re-fetching (profile refreshInterval; KV's re-read interval). */
   readonly maxAgeMs?: number | undefined;

@@ -2,7 +2,7 @@
  * `status.json`: what the agent knows, for humans and tooling (`kubectl exec … cat status.json`),
  * with no secrets: versions, times, renewability, lease fingerprints and the last error per item.
  */
-import type { ErrorInfo, Lifecycle } from "./lifecycle.js";
+import type { ErrorInfo, LifecycleView } from "./lifecycle/index.js";
 
 function iso(ms: number | undefined): string | null {
   return ms !== undefined && Number.isFinite(ms) ? new Date(ms).toISOString() : null;
@@ -18,30 +18,28 @@ function error(e: ErrorInfo | undefined): { at: string | null; kind: string; mes
  */
 export interface StatusContext {
   readonly vaultAddress: string;
-  readonly fingerprint: (value: string) => string;
   /** Bound ports (sidecar mode), so tools can find an agent started on port 0. */
   readonly endpointPort?: number | undefined;
   readonly healthPort?: number | undefined;
 }
 
-export function renderStatus(machine: Lifecycle, now: number, context: StatusContext): string {
-  const { fingerprint } = context;
-  const token = machine.auth.current;
+export function renderStatus(machine: LifecycleView, now: number, context: StatusContext): string {
+  const snapshot = machine.snapshot(now);
   const credentials: Record<string, unknown> = {};
-  for (const c of machine.credentials.values()) {
-    const v = c.current;
-    credentials[c.spec.name] = {
+  for (const [name, c] of snapshot.credentials) {
+    const v = c.version;
+    credentials[name] = {
       path: c.spec.path,
       format: c.spec.format,
       version: v?.seq ?? null,
       written: v !== undefined,
       issuedAt: iso(v?.issuedAt),
-      validUntil: iso(v === undefined ? undefined : machine.validUntil(v)),
-      expiration: iso(machine.served(c)),
-      expired: v !== undefined && machine.validUntil(v) <= now,
+      validUntil: iso(v?.validUntil),
+      expiration: iso(c.expiration),
+      expired: v !== undefined && v.validUntil <= now,
       renewable: v?.renewable ?? false,
-      lease: v === undefined || v.leaseId === "" ? null : fingerprint(v.leaseId),
-      nextRefreshAt: iso(c.next?.at),
+      lease: v?.lease ?? null,
+      nextRefreshAt: iso(c.nextRefreshAt),
       fetches: c.stats.fetches,
       renewals: c.stats.renewals,
       rotations: c.stats.rotations,
@@ -49,22 +47,23 @@ export function renderStatus(machine: Lifecycle, now: number, context: StatusCon
       lastError: error(c.lastError),
     };
   }
-  const ready = [...machine.credentials.values()].every((c) => c.current !== undefined);
+  const ready = [...snapshot.credentials.values()].every((c) => c.version !== undefined);
+  const { vault } = snapshot;
   const doc = {
     version: 1,
     updatedAt: iso(now),
-    phase: machine.phase === "starting" && ready ? "running" : machine.phase,
+    phase: snapshot.phase === "starting" && ready ? "running" : snapshot.phase,
     ready,
     vault: {
       address: context.vaultAddress,
-      authenticated: token !== undefined && !token.dead && token.expiresAt > now,
-      token: token === undefined ? null : fingerprint(token.accessor),
-      tokenExpiresAt: iso(token?.expiresAt),
-      lastLoginAt: iso(machine.auth.lastLoginAt),
-      logins: machine.auth.stats.logins,
-      lastError: error(machine.auth.lastError),
+      authenticated: vault.authenticated,
+      token: vault.token ?? null,
+      tokenExpiresAt: iso(vault.tokenExpiresAt),
+      lastLoginAt: iso(vault.lastLoginAt),
+      logins: vault.stats.logins,
+      lastError: error(vault.lastError),
     },
-    files: { lastError: error(machine.publish.lastError) },
+    files: { lastError: error(snapshot.files.lastError) },
     ...(context.endpointPort !== undefined ? { endpoint: { url: `http://127.0.0.1:${context.endpointPort}/v1/credentials/`, healthPort: context.healthPort ?? null } } : {}),
     credentials,
   };

@@ -13,7 +13,7 @@
  * - only `errors[0]` surfaced: we classify the whole body (vault-errors.ts);
  * - generated commands without a schema send all their arguments as the body (our headers included):
  *   revoke-self uses `write()` with an empty body;
- * - renewal helpers (fixed 0.8 fraction, stop on first error): not used, see lifecycle.ts.
+ * - renewal helpers (fixed 0.8 fraction, stop on first error): not used, see lifecycle/lifetime.ts.
  */
 import nodeVault from "node-vault";
 import type { AgentConfig } from "./config.js";

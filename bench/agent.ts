@@ -16,7 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
 import { AGENT_NODE_OPTIONS, parseAgentConfig } from "../agent/config.js";
-import { startAgent } from "../agent/run-agent.js";
+import { startAgent } from "../agent/start-agent.js";
 import { createVaultClient } from "../agent/vault-client.js";
 import { STAGE_POD, simTime, stageAgentConfig, startVaultStage, type VaultStage } from "../test/support/vault-stage.js";
 import { lifetimeWatcherModel, totalRequests, type ModelScenario } from "./lifetime-watcher-model.js";

@@ -11,7 +11,7 @@
  * It is deliberately the watcher alone: Vault Agent's template runner also re-reads every secret when it
  * gets a new token, which would only make the yardstick larger.
  */
-import { calculateGrace, renewSleep, renewalExhausted } from "../agent/lifetime-watcher.js";
+import { calculateGrace, renewSleep, renewalExhausted } from "../agent/lifecycle/lifetime.js";
 
 export type ModelSecret =
   | { readonly kind: "non-renewable"; readonly ttlS: number }

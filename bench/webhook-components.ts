@@ -58,7 +58,7 @@ export function componentCosts(
     ["pod check (view schema)", (i) => readPod(at(requests, i).object)],
     ["annotations", (i) => parseAnnotations(annotationsOf(at(pods, i)))],
     ["plan", (i) => plan(at(pods, i), i)],
-    ["patch (operations + JSON text)", (i) => buildPatch(at(pods, i), at(plans, i))],
+    ["patch (operations + JSON text)", (i) => buildPatch(at(pods, i), at(plans, i), settings)],
     ["whole review (the above after the body parse, + base64)", (i) => reviewPod(at(requests, i), settings)],
     ["reply JSON", (i) => serializeReview(at(reviews, i).response)],
     ["log line (pino, sync destination)", (i) => log(at(requests, i))],

@@ -6,6 +6,7 @@
 import jsonpatch from "fast-json-patch";
 import { parseAllDocuments } from "yaml";
 import { newEndpointToken } from "../agent/endpoint-token.js";
+import { inputsNeeded } from "../injector/admission-inputs.js";
 import { admit, type Decision } from "../injector/admit.js";
 import type { Settings } from "../injector/settings.js";
 
@@ -65,7 +66,8 @@ export function injectDocument(document: unknown, settings: Settings, namespaceO
 
   const namespace = namespaceOverride ?? (typeof metadata["namespace"] === "string" && metadata["namespace"] !== "" ? metadata["namespace"] : "default");
   // A workload's template is injected once here, so all its pods share the token (docs/settings.md).
-  const decision = admit({ object: template, namespace, settings, ...(settings.injection.endpointTokenEnv && { endpointToken: newEndpointToken() }) });
+  // No cluster to ask here: namespace labels are not looked up (Istio is judged from the pod alone).
+  const decision = admit({ object: template, namespace, settings, ...(inputsNeeded(template, settings).endpointToken && { endpointToken: newEndpointToken() }) });
   if (decision.kind !== "inject") return { ref, document, decision };
   const patched = jsonpatch.applyPatch(structuredClone(template), decision.patch, true, false).newDocument;
   return { ref, document: replaceAt(document, path, patched), decision };

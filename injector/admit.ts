@@ -82,7 +82,7 @@ export function admit({ object, namespace, settings, namespaceLabels, endpointTo
   if ("errors" in parsed) return { kind: "deny", code: 400, message: parsed.errors.join("; "), warnings: [] };
   try {
     const plan = planInjection(pod, parsed, namespace, settings, { [ANNOTATION.status]: STATUS_INJECTED }, namespaceLabels, endpointToken);
-    const patch = buildPatch(pod, plan);
+    const patch = buildPatch(pod, plan, settings);
     return { kind: "inject", plan, patch: patch.operations, patchJson: patch.json, warnings: dedupe(plan.warnings) };
   } catch (err) {
     if (err instanceof Denial) return { kind: "deny", code: err.code, message: err.message, warnings: [] };

@@ -5,13 +5,9 @@
  * they are loaded (checkAgentConfigCompatible), so the hot path does not re-validate the result; the
  * tests validate every configuration they produce with parseAgentConfig.
  */
-import { AgentConfigError, parseAgentConfig, type AgentConfigInput, type AuditContext, type CredentialSpec } from "../agent/config.js";
+import { AgentConfigError, DEFAULT_TOKEN_FILE, parseAgentConfig, type AgentConfigInput, type AuditContext, type CredentialSpec } from "../agent/config.js";
 import type { Mode } from "./annotations.js";
 import type { Settings } from "./settings.js";
-
-/** Where the agent's projected service-account token is mounted (agent/config.ts DEFAULT_TOKEN_FILE's directory). */
-export const AGENT_TOKEN_DIR = "/var/run/secrets/airflow-vault-agent";
-export const TOKEN_FILE_NAME = "token";
 
 export interface ConfigParts {
   mode: Mode;
@@ -35,7 +31,7 @@ export function buildAgentConfig(settings: Settings, parts: ConfigParts): AgentC
       ...(vault.tlsServerName !== undefined && { tlsServerName: vault.tlsServerName }),
       authMount: vault.authMount,
       role: parts.role,
-      tokenFile: `${AGENT_TOKEN_DIR}/${TOKEN_FILE_NAME}`,
+      tokenFile: DEFAULT_TOKEN_FILE,
       ...(vault.timeout !== undefined && { timeout: vault.timeout }),
       ...(vault.maxRetries !== undefined && { maxRetries: vault.maxRetries }),
     },

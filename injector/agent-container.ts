@@ -3,11 +3,8 @@
  * for is set at container level, so the result passes whatever the pod-level context says, and the
  * pod-level context is never touched (that would change the app).
  */
-import { AGENT_CONFIG_ENV, AGENT_NODE_OPTIONS, ENDPOINT_TOKEN_ENV, POD_NAMESPACE_ENV, POD_NAME_ENV, POD_UID_ENV } from "../agent/config.js";
+import { AGENT_CONFIG_ENV, AGENT_NODE_OPTIONS, AGENT_TOKEN_DIR, ENDPOINT_TOKEN_ENV, POD_NAMESPACE_ENV, POD_NAME_ENV, POD_UID_ENV, TOKEN_FILE_NAME } from "../agent/config.js";
 import type { Mode } from "./annotations.js";
-import { AGENT_TOKEN_DIR, TOKEN_FILE_NAME } from "./agent-config.js";
-import { jsonTemplate } from "./json-template.js";
-import { perSettings } from "./settings-memo.js";
 import { KUBERNETES_SA_DIR, type Settings } from "./settings.js";
 
 export const AGENT_CONTAINER = "avi-agent";
@@ -89,25 +86,6 @@ export function agentContainer({ settings, mode, configJson, runAsUser, maskApiT
   }
   return container;
 }
-
-// Two holes when the pod gets an endpoint token: it differs per pod like the configuration.
-const containerTemplate = perSettings((settings, mode: Mode, runAsUser: number, maskApiToken: boolean, withToken: boolean) =>
-  withToken
-    ? jsonTemplate((configJson, endpointToken) => agentContainer({ settings, mode, runAsUser, maskApiToken, configJson, ...(endpointToken !== undefined && { endpointToken }) }), 2)
-    : jsonTemplate((configJson) => agentContainer({ settings, mode, runAsUser, maskApiToken, configJson })),
-);
-
-/** JSON.stringify(agentContainer(input)): only the configuration (and the endpoint token) differ from pod to pod. */
-export function agentContainerJson({ settings, mode, runAsUser, maskApiToken, configJson, endpointToken }: AgentContainerInput): string {
-  return endpointToken === undefined
-    ? containerTemplate(settings, mode, runAsUser, maskApiToken, false)(configJson)
-    : containerTemplate(settings, mode, runAsUser, maskApiToken, true)(configJson, endpointToken);
-}
-
-/** JSON.stringify of each of agentVolumes(settings, maskApiToken): the same for every pod. */
-export const agentVolumesJson: (settings: Settings, maskApiToken: boolean) => readonly string[] = perSettings((settings, maskApiToken: boolean) =>
-  agentVolumes(settings, maskApiToken).map((volume) => JSON.stringify(volume)),
-);
 
 export function agentVolumes(settings: Settings, maskApiToken: boolean): Record<string, unknown>[] {
   return [

@@ -4,7 +4,7 @@
  */
 import type { AgentConfigInput, AuditContext, CredentialSpec } from "../agent/config.js";
 import { buildAgentConfig } from "./agent-config.js";
-import { agentContainer, agentContainerJson, agentVolumes, agentVolumesJson, CREDENTIALS_VOLUME, type AgentContainerInput } from "./agent-container.js";
+import { CREDENTIALS_VOLUME } from "./agent-container.js";
 import { ANNOTATION, type InjectionAnnotations, type Mode } from "./annotations.js";
 import { airflowMajor, appEnv, type EnvVar } from "./app-env.js";
 import { resolveCredentials } from "./credentials.js";
@@ -23,6 +23,16 @@ export interface TargetContainer {
   mount: { name: string; mountPath: string; readOnly: true };
 }
 
+/** What the agent container differs in from pod to pod, besides its configuration. */
+export interface AgentPlan {
+  runAsUser: number;
+  /** Mount an empty volume over the Kubernetes API token path in the agent. */
+  maskApiToken: boolean;
+  /** The pod's endpoint token (settings injection.endpointTokenEnv, sidecar mode). */
+  endpointToken?: string;
+}
+
+/** Every decision of an injection, as plain data; patch.ts turns it into the JSONPatch. */
 export interface InjectionPlan {
   mode: Mode;
   namespace: string;
@@ -31,12 +41,7 @@ export interface InjectionPlan {
   defaultCredential: string;
   fileMode: number;
   agentConfig: AgentConfigInput;
-  agentContainer: Record<string, unknown>;
-  /** JSON.stringify(agentContainer), from the settings' template: the container is most of the patch. */
-  agentContainerJson: string;
-  volumes: Record<string, unknown>[];
-  /** JSON.stringify of each volume, rendered once per settings. */
-  volumesJson: readonly string[];
+  agent: AgentPlan;
   targets: TargetContainer[];
   /** Pod annotations to set (the status annotation, Istio port exclusions). */
   annotations: Record<string, string>;
@@ -109,14 +114,6 @@ export function planInjection(
     return { index, name: container.name, env: result.env, mount: { name: CREDENTIALS_VOLUME, mountPath, readOnly: true as const } };
   });
 
-  const container: AgentContainerInput = {
-    settings,
-    mode,
-    configJson: JSON.stringify(agentConfig),
-    runAsUser,
-    maskApiToken,
-    ...(inlineToken !== undefined && { endpointToken: inlineToken }),
-  };
   return {
     mode,
     namespace,
@@ -125,10 +122,7 @@ export function planInjection(
     defaultCredential,
     fileMode,
     agentConfig,
-    agentContainer: agentContainer(container),
-    agentContainerJson: agentContainerJson(container),
-    volumes: agentVolumes(settings, maskApiToken),
-    volumesJson: agentVolumesJson(settings, maskApiToken),
+    agent: { runAsUser, maskApiToken, ...(inlineToken !== undefined && { endpointToken: inlineToken }) },
     targets: planned,
     annotations: { ...istio.annotations, ...status },
     warnings,

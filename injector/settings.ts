@@ -5,9 +5,7 @@
  * docs/settings.md.
  */
 import { z } from "zod";
-import { parse as parseYaml } from "yaml";
-import { CREDENTIAL_NAME, DEFAULT_ENDPOINT_PORT, DEFAULT_HEALTH_PORT, DEFAULT_OUTPUT_DIR, credentialSpecSchema, duration } from "../agent/config.js";
-import { AGENT_TOKEN_DIR, checkAgentConfigCompatible } from "./agent-config.js";
+import { AGENT_TOKEN_DIR, CREDENTIAL_NAME, DEFAULT_ENDPOINT_PORT, DEFAULT_HEALTH_PORT, DEFAULT_OUTPUT_DIR, credentialSpecSchema, duration } from "../agent/config.js";
 import { MODES } from "./annotations.js";
 import { quantityValue } from "./quantity.js";
 
@@ -143,51 +141,6 @@ export type Profile = z.output<typeof profileSchema>;
 
 export class SettingsError extends Error {
   override readonly name = "SettingsError";
-}
-
-/**
- * Validates parsed settings; the error lists every problem as `path: message`. The result is frozen:
- * what the injector derives from settings is memoized per settings object (agent-container.ts), and a
- * reload replaces the object rather than changing it.
- */
-export function parseSettings(value: unknown, source = "settings"): Settings {
-  const result = settingsSchema.safeParse(value);
-  if (result.success) {
-    const incompatible = checkAgentConfigCompatible(result.data);
-    if (incompatible !== undefined) throw new SettingsError(`${source} produces an agent configuration the agent rejects: ${incompatible}`);
-    return deepFreeze(result.data);
-  }
-  const lines = result.error.issues.map((issue) => {
-    const where = issue.path.length > 0 ? issue.path.join(".") : "(top level)";
-    const message =
-      issue.code === "unrecognized_keys"
-        ? `unknown key ${issue.keys.map((k) => `"${k}"`).join(", ")}`
-        : issue.code === "invalid_key"
-          ? (issue.issues[0]?.message ?? issue.message)
-          : issue.message;
-    return `${where}: ${message}`;
-  });
-  throw new SettingsError(`${source} is invalid (see docs/settings.md):\n  ${lines.join("\n  ")}`);
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
-}
-
-/** Parses settings file text (YAML, which includes JSON). */
-export function parseSettingsText(text: string, source = "settings"): Settings {
-  let value: unknown;
-  try {
-    value = parseYaml(text);
-  } catch (err) {
-    throw new SettingsError(`${source} is not valid YAML/JSON: ${(err as Error).message}`);
-  }
-  if (value === null || value === undefined) throw new SettingsError(`${source} is empty: it needs at least "vault.address" and "agent.image"`);
-  return parseSettings(value, source);
 }
 
 /** The port the agent dials Vault on (for Istio port exclusion). */

@@ -47,6 +47,17 @@ export interface AdmissionReviewResponse {
   response: AdmissionResponse;
 }
 
+/** A review: the response for the API server and what happened, for metrics and logs. */
+export interface Review {
+  response: AdmissionResponse;
+  result: ReviewResult;
+}
+
+/** A pod (not a subresource) being created: the only requests the injector acts on (admission.k8s.io/v1 AdmissionRequest: kind, resource, subResource, operation). */
+export function isPodCreate(request: AdmissionRequest): boolean {
+  return request.kind.group === "" && request.kind.kind === "Pod" && request.resource.resource === "pods" && (request.subResource ?? "") === "" && request.operation === "CREATE";
+}
+
 /** What happened, for metrics and logs. */
 export type ReviewResult =
   | { kind: "ignored"; reason: string }
@@ -66,7 +77,7 @@ export function reviewPod(
   namespaceLabels?: Readonly<Record<string, string>>,
   /** A fresh token, when settings.injection.endpointTokenEnv is on (see admit). */
   endpointToken?: string,
-): { response: AdmissionResponse; result: ReviewResult } {
+): Review {
   const uid = request.uid;
   const isPod = request.kind.group === "" && request.kind.kind === "Pod" && request.resource.resource === "pods";
   if (!isPod || (request.subResource ?? "") !== "") {
@@ -95,7 +106,7 @@ export function reviewPod(
 }
 
 /** The pod is denied with a 500 naming the failure (the user sees it; the API server does not retry). */
-export function failedReview(request: AdmissionRequest, err: unknown): { response: AdmissionResponse; result: ReviewResult } {
+export function failedReview(request: AdmissionRequest, err: unknown): Review {
   const error = err instanceof Error ? err : new Error(String(err));
   return {
     response: denyResponse(request.uid, 500, `internal error in airflow-vault-injector (${error.message}); see the webhook's logs`, []),

@@ -3,16 +3,18 @@
  * settings file are watched and swapped in place — new TLS handshakes use the new certificate while
  * open keep-alive connections carry on, and a bad new file keeps the last good one.
  */
-import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
+import Fastify, { type FastifyInstance } from "fastify";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Server } from "node:https";
 import type { Logger } from "pino";
 import { newEndpointToken } from "../agent/endpoint-token.js";
-import { ANNOTATION } from "../injector/annotations.js";
-import { parseSettingsText, type Settings } from "../injector/settings.js";
-import { failedReview, parseAdmissionReview, reviewPod, serializeReview, type AdmissionRequest, type ReviewResult } from "./admission-review.js";
+import { type Settings } from "../injector/settings.js";
+import { parseSettingsText } from "../injector/load-settings.js";
+import { createAdmissionHandler } from "./admission-handler.js";
+import { admissionPlugin } from "./admission-plugin.js";
 import { FileReloader } from "./file-reloader.js";
-import { createMetrics, type Outcome, type WebhookMetrics } from "./metrics.js";
+import { healthPlugin, metricsPlugin } from "./health-plugin.js";
+import { createMetrics, type WebhookMetrics } from "./metrics.js";
 import type { NamespaceLabelLookup } from "./namespace-labels.js";
 import type { TlsMaterial } from "./tls-material.js";
 import { fileTlsSource, type TlsSource } from "./tls-source.js";
@@ -131,67 +133,10 @@ export async function createWebhookServer(options: WebhookServerOptions): Promis
     return reply.code(status).send({ error: status >= 500 ? "internal error" : err.message });
   });
 
-  // Synchronous unless a namespace look-up is needed: most reviews then cost no promise and no extra turn.
-  app.post("/mutate", (req, reply) => {
-    const started = process.hrtime.bigint();
-    const parsed = parseAdmissionReview(req.body);
-    if ("error" in parsed) {
-      metrics.errors.inc({ kind: "malformed" });
-      metrics.requestDuration.observe({ outcome: "malformed" }, elapsedSeconds(started));
-      logger.warn({ reason: parsed.error }, "malformed AdmissionReview");
-      reply.code(400).send({ error: parsed.error });
-      return;
-    }
-    const { request } = parsed;
-    const lookup = labelsFor(request);
-    if (lookup === undefined) {
-      answer(reply, request, started, decide(request, undefined));
-      return;
-    }
-    return lookup.then(
-      (labels) => answer(reply, request, started, decide(request, labels)),
-      (err: unknown) => answer(reply, request, started, failedReview(request, err)),
-    );
-  });
-
-  function decide(request: AdmissionRequest, labels: Readonly<Record<string, string>> | undefined): Review {
-    try {
-      const settings = currentSettings();
-      // Per review, never cached: each pod gets its own token (and none is made when the option is off).
-      return reviewPod(request, settings, labels, settings.injection.endpointTokenEnv ? newEndpointToken() : undefined);
-    } catch (err) {
-      return failedReview(request, err);
-    }
-  }
-
-  /** Records, logs and sends the reply. */
-  function answer(reply: FastifyReply, request: AdmissionRequest, started: bigint, { response, result }: Review): void {
-    const outcome = record(metrics, request, result);
-    const seconds = elapsedSeconds(started);
-    metrics.requestDuration.observe({ outcome }, seconds);
-    logReview(logger, request, result, seconds);
-    reply.type("application/json").send(serializeReview(response));
-  }
-
-  /** Only pod CREATEs that ask for injection can need them (Istio namespace-level injection). */
-  function labelsFor(request: AdmissionRequest): Promise<Readonly<Record<string, string>>> | undefined {
-    const lookup = options.namespaceLabels;
-    if (lookup === undefined || request.operation !== "CREATE" || request.namespace === undefined || request.namespace === "") return undefined;
-    if (currentSettings().injection.istio.classicSidecar !== "auto") return undefined;
-    const annotations = (request.object as { metadata?: { annotations?: Record<string, unknown> } } | null)?.metadata?.annotations;
-    if (annotations?.[ANNOTATION.inject] === undefined) return undefined;
-    return lookup.labels(request.namespace);
-  }
-
-  app.get("/healthz", (_req, reply) => reply.send({ status: "ok" }));
-  app.get("/readyz", (_req, reply) => {
-    const ready = !draining && settings !== undefined;
-    return reply.code(ready ? 200 : 503).send({ status: ready ? "ready" : "not ready" });
-  });
-  app.get("/metrics", async (_req, reply) => {
-    const body = await metrics.registry.metrics();
-    return reply.type(metrics.registry.contentType).send(body);
-  });
+  const handler = createAdmissionHandler(currentSettings, { namespaceLabels: options.namespaceLabels, endpointToken: newEndpointToken });
+  await app.register(admissionPlugin, { handler, metrics, logger });
+  await app.register(healthPlugin, { ready: () => !draining && settings !== undefined });
+  await app.register(metricsPlugin, { registry: metrics.registry });
 
   return {
     app,
@@ -229,52 +174,3 @@ function tuning(options: WebhookServerOptions): { debounceMs?: number; resyncMs?
   };
 }
 
-type Review = ReturnType<typeof reviewPod>;
-
-function elapsedSeconds(started: bigint): number {
-  return Number(process.hrtime.bigint() - started) / 1e9;
-}
-
-function record(metrics: WebhookMetrics, request: AdmissionRequest, result: ReviewResult): Outcome {
-  const namespace = request.namespace ?? "";
-  if (result.kind === "ignored") return "skipped";
-  if (result.kind === "internal-error") {
-    metrics.errors.inc({ kind: "internal" });
-    return "error";
-  }
-  const { decision } = result;
-  if (decision.kind === "inject") {
-    metrics.injections.inc({ namespace, mode: decision.plan.mode });
-    return "injected";
-  }
-  if (decision.kind === "deny") {
-    metrics.denials.inc({ namespace, code: String(decision.code) });
-    return "denied";
-  }
-  return "skipped";
-}
-
-/** One line per review; never the object itself (env values, annotations) — only names and outcome. */
-function logReview(logger: Logger, request: AdmissionRequest, result: ReviewResult, seconds: number): void {
-  const ms = Math.round(seconds * 1e5) / 100;
-  if (result.kind === "decided" && result.decision.kind === "inject") {
-    const { plan, warnings } = result.decision;
-    const credentials = plan.credentials.length === 1 ? plan.defaultCredential : plan.credentials.map((c) => c.name).join(",");
-    if (warnings.length > 0) logger.info({ uid: request.uid, namespace: request.namespace, pod: podName(request), mode: plan.mode, credentials, ms, warnings }, "injected");
-    else logger.info({ uid: request.uid, namespace: request.namespace, pod: podName(request), mode: plan.mode, credentials, ms }, "injected");
-  } else if (result.kind === "decided" && result.decision.kind === "deny") {
-    logger.info({ uid: request.uid, namespace: request.namespace, pod: podName(request), code: result.decision.code, reason: result.decision.message, ms }, "denied");
-  } else if (result.kind === "internal-error") {
-    logger.error({ uid: request.uid, namespace: request.namespace, pod: podName(request), err: result.error.stack ?? result.error.message }, "review failed");
-  } else if (logger.isLevelEnabled("debug")) {
-    const reason = result.kind === "ignored" ? result.reason : result.decision.kind === "skip" ? result.decision.reason : "";
-    logger.debug({ uid: request.uid, namespace: request.namespace, pod: podName(request), reason, ms }, "skipped");
-  }
-}
-
-/** generateName pods have no name at admission (kubernetes/apiserver
- * `pkg/registry/generic/registry/store.go` names them after admission): log the prefix. */
-function podName(request: AdmissionRequest): string | undefined {
-  const meta = (request.object as { metadata?: { name?: unknown; generateName?: unknown } } | null)?.metadata;
-  return typeof meta?.name === "string" ? meta.name : typeof meta?.generateName === "string" ? `${meta.generateName}*` : undefined;
-}

@@ -6,7 +6,7 @@
  */
 import { AgentConfigError, ENDPOINT_TOKEN_ENV, POD_NAME_ENV, POD_NAMESPACE_ENV, POD_UID_ENV, agentConfigFromEnv } from "../../agent/config.js";
 import { EndpointTokenError, endpointTokenFromEnv } from "../../agent/endpoint-token.js";
-import { startAgent } from "../../agent/run-agent.js";
+import { startAgent } from "../../agent/start-agent.js";
 import { UsageError, type Command } from "../command.js";
 import { AVI_VERSION } from "../version.js";
 

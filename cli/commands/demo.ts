@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { parseDocuments } from "../inject-documents.js";
 import { parseDurationSeconds } from "../../agent/duration.js";
-import { parseSettings } from "../../injector/settings.js";
+import { parseSettings } from "../../injector/load-settings.js";
 import { startPodPipeline, startPodPipelineOn, type PodPipeline, type VaultPodPipeline } from "../../sim/pipeline/index.js";
 import { inRepo, repoLayer, type PodResult, type RunningPod } from "../../sim/kubelet/index.js";
 import { CEPH_APT_PACKAGES, cephPackagesPresent, startCephRgw, type CephRgw } from "../../test/e2e/ceph/ceph-rgw.js";

@@ -1,7 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { stringify } from "yaml";
-import { SettingsError, parseSettingsText } from "../../injector/settings.js";
+import { SettingsError } from "../../injector/settings.js";
+import { parseSettingsText } from "../../injector/load-settings.js";
 import { UsageError, type Command } from "../command.js";
 import { InputError, injectDocument, parseDocuments, type DocumentResult } from "../inject-documents.js";
 

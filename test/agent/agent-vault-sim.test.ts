@@ -9,7 +9,8 @@ import { join } from "node:path";
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseAgentConfig, type AgentConfig } from "../../agent/config.js";
-import { startAgent, type RunningAgent } from "../../agent/run-agent.js";
+import { fingerprint } from "../../agent/fingerprint.js";
+import { startAgent, type RunningAgent } from "../../agent/start-agent.js";
 import { createVaultClient, type VaultApi } from "../../agent/vault-client.js";
 import { STAGE_POD, simTime, stageAgentConfig, startVaultStage, type VaultStage } from "../support/vault-stage.js";
 
@@ -60,6 +61,18 @@ function config(s: VaultStage, credentials: unknown[]): AgentConfig {
       context: { namespace: STAGE_POD.namespace, serviceAccount: STAGE_POD.serviceAccount, dagId: "etl", taskId: "load", runId: "scheduled__2026-05-01T00:00:00+00:00", tryNumber: "1" },
     }),
   );
+}
+
+/** The lease behind a credential's served version, found on the Vault side by the fingerprint the agent shows. */
+function leaseOf(s: VaultStage, a: RunningAgent, name: string): string {
+  const fp = a.machine.snapshot(s.vault.clock.now()).credentials.get(name)?.version?.lease;
+  return s.vault.controls.leases().find((l) => fingerprint(l.leaseId) === fp)?.leaseId ?? "";
+}
+
+/** The agent's current Vault token, found on the Vault side by the accessor fingerprint the agent shows. */
+function tokenAccessorOf(s: VaultStage, a: RunningAgent): string {
+  const fp = a.machine.snapshot(s.vault.clock.now()).vault.token;
+  return s.vault.controls.tokens().find((t) => fingerprint(t.accessor) === fp)?.accessor ?? "";
 }
 
 const realSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -178,11 +191,11 @@ describe("agent ↔ sim/vault (time-scaled)", () => {
       const steps: [number, () => void][] = [
         // A minting read whose answer is lost after Vault minted: not retried blindly; the lifecycle backs off.
         [1, () => s.vault.controls.addFault({ method: "GET", path: "aws/sts/*", action: { type: "drop" }, count: 1, when: "after" })],
-        [10, () => s.vault.controls.revokeLease(a.machine.credentials.get("app")?.current?.leaseId ?? "")],
+        [10, () => s.vault.controls.revokeLease(leaseOf(s, a, "app"))],
         [38, () => s.vault.controls.seal()],
         [52, () => s.vault.controls.unseal()],
         [55, () => s.vault.controls.addFault({ path: "sys/leases/renew", action: { type: "rate-limit", retryAfterSeconds: 120 }, count: 2 })],
-        [110, () => s.vault.controls.revokeToken({ token: a.machine.auth.current?.secret ?? "" })],
+        [110, () => s.vault.controls.revokeToken({ accessor: tokenAccessorOf(s, a) })],
       ];
       const samples: { name: string; status: number; aheadMs: number; minute: number }[] = [];
       while (!at(150)) {

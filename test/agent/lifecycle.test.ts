@@ -4,7 +4,7 @@
  * (`command/agentproxyshared/auth/auth.go`), TTL capping (`sdk/framework/lease.go`), rotation with overlap, and every fault of the issue's list.
  */
 import { describe, expect, it } from "vitest";
-import { Lifecycle } from "../../agent/lifecycle.js";
+import { Lifecycle } from "../../agent/lifecycle/index.js";
 import { LEAD_MS } from "../../agent/rotation-policy.js";
 import { HOUR, MIN, createHarness, started, type Harness } from "../support/agent-harness.js";
 import { engines } from "../support/fake-vault.js";
@@ -44,9 +44,24 @@ describe("start-up", () => {
     expect(JSON.parse(h.files.get("status.json") ?? "")).toMatchObject({ ready: true, phase: "running", credentials: { etl: { version: 1, written: true } } });
   });
 
+  it("its read-only snapshot holds no secret: no Vault token, no lease id, no credential key", async () => {
+    const h = await start(createHarness({ credentials: [IAM, KV] }, (v) => {
+      v.engines.set(IAM.path, engines.iamUser(3600, 24 * 3600));
+      v.engines.set(KV.path, engines.kv(() => ({ access_key: "RGWSTATIC", secret_key: "static-secret" })));
+    }));
+    await h.time.advance(HOUR);
+    const snapshot = h.machine.snapshot(h.time.now());
+    expect(snapshot.vault.authenticated).toBe(true);
+    expect(snapshot.credentials.get("iam")?.version?.lease).toMatch(/./);
+    const text = JSON.stringify(snapshot, (_, v: unknown) => (v instanceof Map ? Object.fromEntries(v) : v));
+    const secrets = [...h.vault.issuedSecrets, ...h.vault.leases.keys(), ...[...h.vault.tokens.values()].map((t) => t.accessor), "static-secret"];
+    expect(secrets.length).toBeGreaterThan(3);
+    for (const secret of secrets) expect(text).not.toContain(secret);
+  });
+
   it("requests the profile's TTL from engines that take one", async () => {
     const h = await start(createHarness({ credentials: [{ ...STS, ttl: "2h" }] }, (v) => v.engines.set(STS.path, engines.sts(7200))));
-    expect(h.machine.credentials.get("etl")?.current?.leaseMs).toBe(2 * HOUR);
+    expect(h.version("etl")?.leaseMs).toBe(2 * HOUR);
   });
 });
 
@@ -175,12 +190,12 @@ describe("Vault token (LifetimeWatcher)", () => {
     const h = await start(createHarness({ credentials: [STS] }, (v) => v.engines.set(STS.path, engines.sts(3600))));
     h.vault.delays.renewSelf = 20_000;
     while (h.vault.count("renewSelf") === 0) await h.time.advance(1_000);
-    h.vault.revokeTokenOutside(h.machine.auth.current?.secret ?? "");
+    h.vault.revokeTokenOutside(h.tokenSecret());
     await h.time.advance(MIN);
     expect(h.vault.count("login")).toBe(2);
-    expect(h.machine.auth.loginInFlight).toBe(false);
+    expect(h.machine.snapshot(h.time.now()).vault.loginInFlight).toBe(false);
     expect(h.serve("etl").status).toBe(200);
-    expect(h.vault.liveLeases().map((l) => l.id)).toContain(h.machine.credentials.get("etl")?.current?.leaseId);
+    expect(h.vault.liveLeases().map((l) => l.id)).toContain(h.leaseId("etl"));
   });
 
   it("a lease minted by a token that died while the request was in flight is re-fetched (machine level)", () => {
@@ -195,8 +210,8 @@ describe("Vault token (LifetimeWatcher)", () => {
     expect(died.some((e) => e.type === "login")).toBe(true);
     const issued = { credential: { accessKeyId: "A", secretAccessKey: "S", sessionToken: "T" } };
     machine.handle({ type: "fetch-ok", name: "etl", tokenGen: 1, sentAt: t, secret: { issued, leaseId: "aws/sts/etl/1", leaseDurationS: 3600, renewable: false, warnings: [] } }, t + 2000);
-    expect(machine.credentials.get("etl")?.current?.leaseLost).toBe(true);
-    expect(machine.handle({ type: "timer", key: "cred:etl" }, t + 2000).filter((e) => e.type === "fetch")).toEqual([]);
+    expect(machine.snapshot(t + 2000).credentials.get("etl")?.version?.leaseLost).toBe(true);
+    expect(machine.handle({ type: "timer", key: { kind: "credential", name: "etl" } }, t + 2000).filter((e) => e.type === "fetch")).toEqual([]);
     const relogged = machine.handle({ type: "login-ok", gen: 2, sentAt: t + 3000, auth: { ...auth, clientToken: "hvs.two", accessor: "acc2" } }, t + 3000);
     expect(relogged.filter((e) => e.type === "fetch")).toHaveLength(1);
   });
@@ -258,9 +273,9 @@ describe("credentials", () => {
 
   it("overlaps rotations: the new credential is served at once, the old lease is revoked a minute after the last Expiration served for it", async () => {
     const h = await start(createHarness({ credentials: [{ ...STS, refreshInterval: "1h" }] }, (v) => v.engines.set(STS.path, engines.sts(12 * 3600))));
-    const firstLease = h.machine.credentials.get("etl")?.current?.leaseId ?? "";
+    const firstLease = h.leaseId("etl");
     const oldKey = accessKey(h, "etl");
-    const oldServed = h.machine.served(h.machine.credentials.get("etl")!) ?? 0;
+    const oldServed = h.machine.snapshot(h.time.now()).credentials.get("etl")?.expiration ?? 0;
     await h.time.advance(HOUR);
     expect(accessKey(h, "etl")).not.toBe(oldKey);
     expect(h.vault.leases.get(firstLease)?.revoked).toBe(false);
@@ -273,7 +288,7 @@ describe("credentials", () => {
   it("renews a renewable lease until its max TTL, warns once, and replaces it ≥ 16 min before the end", async () => {
     const h = await start(createHarness({ credentials: [IAM] }, (v) => v.engines.set(IAM.path, engines.iamUser(3600, 3 * 3600))));
     const firstKey = accessKey(h, "iam");
-    const firstLease = h.machine.credentials.get("iam")?.current?.leaseId ?? "";
+    const firstLease = h.leaseId("iam");
     const issued = h.time.now();
     let minAhead = Infinity;
     for (let i = 0; i < 3 * 60; i++) {
@@ -292,7 +307,7 @@ describe("credentials", () => {
   it("re-fetches at once when a lease was revoked behind the agent's back", async () => {
     const h = await start(createHarness({ credentials: [IAM] }, (v) => v.engines.set(IAM.path, engines.iamUser(3600, 24 * 3600))));
     const firstKey = accessKey(h, "iam");
-    h.vault.revokeLeaseOutside(h.machine.credentials.get("iam")?.current?.leaseId ?? "");
+    h.vault.revokeLeaseOutside(h.leaseId("iam"));
     await h.time.advance(HOUR);
     expect(h.logsMatching(/lease is gone/)).toHaveLength(1);
     const renewFail = h.vault.calls.find((c) => c.op === "renewLease")?.at ?? 0;
@@ -326,12 +341,12 @@ describe("credentials", () => {
     const envWrites = h.writes.get("static.env");
     await h.time.advance(11 * MIN);
     expect(h.vault.count("read")).toBe(3);
-    expect(h.machine.credentials.get("static")?.current?.seq).toBe(1);
+    expect(h.version("static")?.seq).toBe(1);
     expect(h.writes.get("static.env")).toBe(envWrites);
     data = { access_key: "RGWKEY2", secret_key: "rgw-secret-2" };
     await h.time.advance(4 * MIN);
     expect(accessKey(h, "static")).toBe("RGWKEY2");
-    expect(h.machine.credentials.get("static")?.current?.seq).toBe(2);
+    expect(h.version("static")?.seq).toBe(2);
     expect(h.vault.count("revokeLease")).toBe(0);
   });
 
@@ -415,7 +430,7 @@ describe("faults", () => {
     expect(reads[2]! - reads[1]!).toBeLessThan(15);
     expect(reads[3]! - reads[2]!).toBeGreaterThanOrEqual(10);
     expect(reads[3]! - reads[2]!).toBeLessThan(30);
-    expect(h.machine.credentials.get("etl")?.current?.seq).toBe(2);
+    expect(h.version("etl")?.seq).toBe(2);
   });
 
   it("429 with Retry-After: the next attempt waits at least that long", async () => {
@@ -437,7 +452,7 @@ describe("faults", () => {
     }));
     h.vault.delays.read = 40_000;
     await h.time.advance(HOUR);
-    const c = h.machine.credentials.get("etl")?.current;
+    const c = h.version("etl");
     const sent = h.vault.calls.filter((x) => x.op === "read" && x.path === STS.path).at(-1)?.at ?? 0;
     expect(c?.issuedAt).toBe(sent);
     expect(c?.leaseEnd).toBe(sent + HOUR);
@@ -450,7 +465,7 @@ describe("faults", () => {
     await start(h);
     expect(h.serve("etl").status).toBe(200);
     expect(h.machine.ready).toBe(false);
-    expect(h.machine.publish.lastError?.message).toMatch(/EACCES/);
+    expect(h.machine.snapshot(h.time.now()).files.lastError?.message).toMatch(/EACCES/);
     await h.time.advance(10_000);
     expect(h.logsMatching(/writing credential files failed/).length).toBeGreaterThan(2);
     h.failWrites = undefined;

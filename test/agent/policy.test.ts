@@ -7,7 +7,7 @@
 import { fc, test } from "@fast-check/vitest";
 import { describe, expect, it } from "vitest";
 import { AUTH_BACKOFF, RENEW_BACKOFF, backoffDelay, refreshRetryDelay } from "../../agent/backoff.js";
-import { calculateGrace, renewSleep, renewalExhausted } from "../../agent/lifetime-watcher.js";
+import { calculateGrace, renewSleep, renewalExhausted } from "../../agent/lifecycle/lifetime.js";
 import { BOTOCORE_ADVISORY_REFRESH_MS, LEAD_MS, planReplacement, revocationTime, servedExpiration } from "../../agent/rotation-policy.js";
 
 const MIN = 60_000;

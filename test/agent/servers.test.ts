@@ -118,6 +118,22 @@ describe("health and metrics", () => {
     expect((await fetch(`${base}/nope`)).status).toBe(404);
   });
 
+  it("counts failed file writes as a counter and shows the current run of failures as a gauge", async () => {
+    const h = createHarness({ credentials: [{ name: "etl", path: "aws/sts/etl", format: "aws" }] }, (v) => v.engines.set("aws/sts/etl", engines.sts(3600)));
+    h.failWrites = "ENOSPC";
+    await started(h);
+    await h.time.advance(4_000);
+    const value = (series: string): number => Number(renderMetrics(h.machine, new RequestCounters(), h.time.now()).split("\n").find((l) => l.startsWith(`${series} `))?.split(" ")[1]);
+    const failed = value("avi_agent_file_write_failures_total");
+    expect(failed).toBeGreaterThanOrEqual(2);
+    expect(value("avi_agent_file_write_consecutive_failures")).toBe(failed);
+    expect(renderMetrics(h.machine, new RequestCounters(), h.time.now())).toContain("# TYPE avi_agent_file_write_failures_total counter");
+    h.failWrites = undefined;
+    await h.time.advance(40_000);
+    expect(value("avi_agent_file_write_consecutive_failures")).toBe(0);
+    expect(value("avi_agent_file_write_failures_total")).toBe(failed);
+  });
+
   it("escapes label values", () => {
     expect(exposition([{ name: "x", help: "h", type: "gauge", samples: [[{ a: 'q"\\\n' }, 1]] }])).toBe('# HELP x h\n# TYPE x gauge\nx{a="q\\"\\\\\\n"} 1\n');
   });

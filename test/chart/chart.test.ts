@@ -7,7 +7,7 @@
  * Deployment args the webhook's CLI accepts.
  */
 import { describe, expect, it } from "vitest";
-import { parseSettingsText } from "../../injector/settings.js";
+import { parseSettingsText } from "../../injector/load-settings.js";
 import { flagSources, parseWebhookArgs } from "../../cli/commands/webhook.js";
 import { resolveWebhookOptions } from "../../webhook/options.js";
 import { restrictedViolations } from "../../sim/apiserver/admission/pod-security.js";

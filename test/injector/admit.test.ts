@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { admit, type Decision } from "../../injector/admit.js";
-import { parseSettings, type SettingsInput } from "../../injector/settings.js";
+import { type SettingsInput } from "../../injector/settings.js";
+import { parseSettings } from "../../injector/load-settings.js";
 import { FILE_MODE_ALL, FILE_MODE_GROUP, FILE_MODE_OWNER } from "../../injector/file-mode.js";
 import { TEST_SETTINGS } from "../support/webhook-env.js";
 import { containerNamed, envOf, injectAndCheck } from "../support/injection-checks.js";

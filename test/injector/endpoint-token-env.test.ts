@@ -7,7 +7,8 @@ import { describe, expect, it } from "vitest";
 import { AGENT_CONFIG_ENV, ENDPOINT_TOKEN_ENV } from "../../agent/config.js";
 import { newEndpointToken } from "../../agent/endpoint-token.js";
 import { admit, type Decision } from "../../injector/admit.js";
-import { parseSettings, type SettingsInput } from "../../injector/settings.js";
+import { type SettingsInput } from "../../injector/settings.js";
+import { parseSettings } from "../../injector/load-settings.js";
 import { af3WorkerPod, annotate, INJECT, type Obj } from "../support/fixtures.js";
 import { TEST_SETTINGS, startWebhookEnv } from "../support/webhook-env.js";
 
@@ -36,7 +37,8 @@ function appEnv(decision: Inject, index = 0): Record<string, string | undefined>
 }
 
 function agentEnv(decision: Inject): Record<string, string | undefined> {
-  return envOf(decision.plan.agentContainer as Container);
+  const added = decision.patch.filter((op) => op.path.startsWith("/spec/initContainers")).flatMap((op) => (Array.isArray(op.value) ? op.value : [op.value])) as Container[];
+  return envOf(added.find((c) => c.name === "avi-agent"));
 }
 
 function podWithEnv(env: EnvVar[]): Obj {

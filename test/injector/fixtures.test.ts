@@ -4,7 +4,7 @@
  * restricted profile, and a reinvocation adds nothing.
  */
 import { describe, expect, it } from "vitest";
-import { parseSettings } from "../../injector/settings.js";
+import { parseSettings } from "../../injector/load-settings.js";
 import { admit } from "../../injector/admit.js";
 import { restrictedViolations } from "../../sim/apiserver/admission/pod-security.js";
 import { TEST_SETTINGS } from "../support/webhook-env.js";

@@ -1,7 +1,7 @@
 import jsonpatch from "fast-json-patch";
 import { describe, expect, it } from "vitest";
 import { PatchBuilder, pointer, type PatchOperation } from "../../injector/json-patch.js";
-import { parseSettings } from "../../injector/settings.js";
+import { parseSettings } from "../../injector/load-settings.js";
 import { annotate, istioBarePod, type Obj } from "../support/fixtures.js";
 import { arrayDiscipline, injectAndCheck } from "../support/injection-checks.js";
 import { readShared } from "../support/shared.js";

@@ -4,10 +4,11 @@
  * reload (a new, frozen settings object) must never be served from the old one's template.
  */
 import { describe, expect, it } from "vitest";
-import { agentContainer, agentContainerJson, type AgentContainerInput } from "../../injector/agent-container.js";
+import { agentContainer, type AgentContainerInput } from "../../injector/agent-container.js";
+import { agentContainerJson } from "../../injector/patch.js";
 import { admit } from "../../injector/admit.js";
 import { jsonTemplate } from "../../injector/json-template.js";
-import { parseSettings } from "../../injector/settings.js";
+import { parseSettings } from "../../injector/load-settings.js";
 import { af2WorkerPod, af3WorkerPod, annotate, istioBarePod, kpoPodWithXcomSidecar } from "../support/fixtures.js";
 import { TEST_SETTINGS } from "../support/webhook-env.js";
 
@@ -94,5 +95,17 @@ describe("Decision.patchJson", () => {
     const decision = admit({ object: make(), namespace, settings });
     if (decision.kind !== "inject") throw new Error(`expected injection, got ${decision.kind}`);
     expect(decision.patchJson).toBe(JSON.stringify(decision.patch));
+  });
+});
+
+describe("the injection plan", () => {
+  it("is plain data: it survives a JSON round trip unchanged and carries no rendered JSON", () => {
+    const settings = parseSettings({ ...TEST_SETTINGS, injection: { endpointTokenEnv: true } });
+    for (const pod of [annotate(af3WorkerPod()), annotate(af2WorkerPod()), annotate(kpoPodWithXcomSidecar())]) {
+      const decision = admit({ object: pod, namespace: "airflow", settings, endpointToken: "e".repeat(43) });
+      if (decision.kind !== "inject") throw new Error(decision.kind);
+      expect(JSON.parse(JSON.stringify(decision.plan))).toEqual(decision.plan);
+      expect(Object.values(decision.plan).some((v) => typeof v === "string" && v.startsWith("{"))).toBe(false);
+    }
   });
 });

@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { admit } from "../../injector/admit.js";
 import { readPod } from "../../injector/pod.js";
-import { parseSettings } from "../../injector/settings.js";
+import { parseSettings } from "../../injector/load-settings.js";
 import { parseAdmissionReview } from "../../webhook/admission-review.js";
 import { af3WorkerPod, annotate, type Obj } from "../support/fixtures.js";
 import { TEST_SETTINGS } from "../support/webhook-env.js";

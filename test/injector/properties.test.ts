@@ -6,7 +6,7 @@ import fc from "fast-check";
 import jsonpatch from "fast-json-patch";
 import { describe, expect, it } from "vitest";
 import { admit } from "../../injector/admit.js";
-import { parseSettings } from "../../injector/settings.js";
+import { parseSettings } from "../../injector/load-settings.js";
 import { applyPodDefaults, serviceAccountPlugin } from "../../sim/apiserver/admission/defaulting.js";
 import { validationErrors } from "../../sim/apiserver/admission/pod-validation.js";
 import { TEST_SETTINGS } from "../support/webhook-env.js";

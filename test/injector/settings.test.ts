@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseSettings, parseSettingsText, vaultPort, matchesAny } from "../../injector/settings.js";
+import { vaultPort, matchesAny } from "../../injector/settings.js";
+import { parseSettings, parseSettingsText } from "../../injector/load-settings.js";
 import { quantityValue } from "../../injector/quantity.js";
 import { REPO_ROOT } from "../support/shared.js";
 

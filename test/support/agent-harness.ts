@@ -5,10 +5,10 @@
 import { AgentRuntime } from "../../agent/agent-runtime.js";
 import { parseAgentConfig, type AgentConfig, type AgentConfigInput } from "../../agent/config.js";
 import { fingerprint } from "../../agent/fingerprint.js";
-import { Lifecycle, type LogLevel } from "../../agent/lifecycle.js";
+import { Lifecycle, type LogLevel, type VersionSnapshot } from "../../agent/lifecycle/index.js";
 import { renderOutputFiles } from "../../agent/output-files.js";
 import { publishedCredentials } from "../../agent/published-credential.js";
-import { endpointAnswer } from "../../agent/run-agent.js";
+import { endpointAnswer } from "../../agent/start-agent.js";
 import { renderStatus } from "../../agent/status-file.js";
 import { FakeTime } from "./fake-time.js";
 import { FakeVault } from "./fake-vault.js";
@@ -53,6 +53,12 @@ export interface Harness {
   /** Seconds between now and the served Expiration of a credential. */
   servedAheadS(name: string): number;
   logsMatching(pattern: RegExp): LogLine[];
+  /** The served version of a credential, as the machine's read-only snapshot shows it now. */
+  version(name: string): VersionSnapshot | undefined;
+  /** The id of the lease behind a credential's served version, found on the Vault side by its fingerprint. */
+  leaseId(name: string): string;
+  /** The agent's current Vault token, found on the Vault side by its accessor's fingerprint. */
+  tokenSecret(): string;
 }
 
 export const BASE_CONFIG = {
@@ -93,15 +99,25 @@ export function createHarness(input: Partial<AgentConfigInput> & Pick<AgentConfi
       return (a.credential.expiration - time.now()) / 1000;
     },
     logsMatching: (pattern) => logs.filter((l) => pattern.test(l.msg)),
+    version: (name) => machine.snapshot(time.now()).credentials.get(name)?.version,
+    leaseId: (name) => {
+      const fp = h.version(name)?.lease;
+      return [...vault.leases.keys()].find((id) => fingerprint(id) === fp) ?? "";
+    },
+    tokenSecret: () => {
+      const fp = machine.snapshot(time.now()).vault.token;
+      return [...vault.tokens.values()].find((t) => fingerprint(t.accessor) === fp)?.secret ?? "";
+    },
   };
   const runtime = new AgentRuntime({
     machine,
+    credentials: cfg.credentials,
     vault,
     readJwt: () => Promise.resolve(h.jwt),
     publish: () => {
       if (h.failWrites !== undefined) return Promise.reject(new Error(h.failWrites));
       const published = publishedCredentials(machine);
-      const rendered = renderOutputFiles(cfg.credentials, published, cfg.outputDir, renderStatus(machine, time.now(), { vaultAddress: cfg.vault.address, fingerprint }));
+      const rendered = renderOutputFiles(cfg.credentials, published, cfg.outputDir, renderStatus(machine, time.now(), { vaultAddress: cfg.vault.address }));
       for (const [path, content] of rendered) {
         if (files.get(path) !== content) writes.set(path, (writes.get(path) ?? 0) + 1);
         files.set(path, content);

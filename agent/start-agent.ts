@@ -12,7 +12,7 @@ import { newEndpointToken } from "./endpoint-token.js";
 import { startEndpointServer, type EndpointAnswer, type RunningServer } from "./endpoint-server.js";
 import { fingerprint } from "./fingerprint.js";
 import { startHealthServer } from "./health-server.js";
-import { Lifecycle } from "./lifecycle.js";
+import { Lifecycle, type LifecycleView } from "./lifecycle/index.js";
 import { createLogger } from "./logger.js";
 import { RequestCounters, renderMetrics } from "./metrics.js";
 import { OutputDirectory, renderOutputFiles } from "./output-files.js";
@@ -36,7 +36,8 @@ export interface AgentOptions {
 }
 
 export interface RunningAgent {
-  readonly machine: Lifecycle;
+  /** Read-only: status, readiness and snapshots; events go through the runtime. */
+  readonly machine: LifecycleView;
   readonly runtime: AgentRuntime;
   /** Bound ports (differ from the config when it asks for port 0). */
   readonly endpointPort: number | undefined;
@@ -80,7 +81,7 @@ export async function startAgent(cfg: AgentConfig, options: AgentOptions = {}): 
   const publish = async (): Promise<ReadonlyMap<string, number>> => {
     const now = time.now();
     const published = publishedCredentials(machine);
-    const status = renderStatus(machine, now, { vaultAddress: cfg.vault.address, fingerprint, endpointPort, healthPort });
+    const status = renderStatus(machine, now, { vaultAddress: cfg.vault.address, endpointPort, healthPort });
     const files = renderOutputFiles(cfg.credentials, published, cfg.outputDir, status);
     if (cfg.mode === "sidecar") files.set(OUTPUT_FILES.endpointToken, endpointToken);
     await output.write(new Map([...files].sort(([a], [b]) => writeOrder(a) - writeOrder(b))));
@@ -106,6 +107,7 @@ export async function startAgent(cfg: AgentConfig, options: AgentOptions = {}): 
 
   const runtime = new AgentRuntime({
     machine,
+    credentials: cfg.credentials,
     vault,
     readJwt: () => readServiceAccountToken(cfg.vault.tokenFile),
     publish,
@@ -170,9 +172,8 @@ function writeOrder(file: string): number {
   return file.includes("/") ? 2 : 1;
 }
 
-export function endpointAnswer(machine: Lifecycle, name: string, now: number): EndpointAnswer {
-  const c = machine.credentials.get(name);
-  if (c === undefined) return { status: 404, message: `unknown credential "${name}" (known: ${[...machine.credentials.keys()].join(", ")})` };
+export function endpointAnswer(machine: LifecycleView, name: string, now: number): EndpointAnswer {
+  if (!machine.credentialNames.includes(name)) return { status: 404, message: `unknown credential "${name}" (known: ${machine.credentialNames.join(", ")})` };
   const published = publishedCredentials(machine).find((p) => p.spec.name === name);
   if (published === undefined) return { status: 503, message: `credential "${name}" has not been fetched from Vault yet` };
   if (published.validUntil <= now) return { status: 503, message: `credential "${name}" expired at ${new Date(published.validUntil).toISOString()} and Vault could not be reached for a new one; see status.json` };

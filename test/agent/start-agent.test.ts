@@ -9,7 +9,7 @@ import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseAgentConfig } from "../../agent/config.js";
 import { EndpointTokenError, endpointTokenFromEnv, newEndpointToken } from "../../agent/endpoint-token.js";
-import { startAgent, type RunningAgent } from "../../agent/run-agent.js";
+import { startAgent, type RunningAgent } from "../../agent/start-agent.js";
 import { agentCommand } from "../../cli/commands/agent.js";
 import { UsageError } from "../../cli/command.js";
 import { BASE_CONFIG, seededRandom } from "../support/agent-harness.js";
