@@ -42,8 +42,8 @@ export interface DemoPod {
   readonly name: string;
   readonly running: RunningPod;
   readonly task: TaskLog;
-  /** The agent's credential files on the host (its tmpfs volume). */
-  readonly files: string;
+  /** The agent's credential files on the host (its tmpfs volume; it exists once the pod's volumes are set up). */
+  files(): string;
   /** The last lines of the kubelet's, the agent's and the task's logs. */
   logTail(result?: PodResult): string;
 }
@@ -74,7 +74,7 @@ export function runDemoPod(pipeline: VaultPodPipeline, pod: Record<string, unkno
     name,
     running,
     task,
-    files: running.volumePath("avi-credentials"),
+    files: () => running.volumePath("avi-credentials"),
     logTail: (result) =>
       logTail({ kubelet: kubelet.join("\n"), agent: result?.logs["avi-agent"] ?? running.logs("avi-agent"), task: result?.logs["base"] ?? task.text() }),
   };

@@ -48,14 +48,13 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 /** Resolves with the number of rotations seen; throws if the pod ends first or the deadline passes. */
 export async function watchRotations(running: RunningPod, o: WatchOptions): Promise<number> {
   const started = performance.now();
-  const tokenFile = join(running.volumePath("avi-credentials"), "endpoint-token");
   let state: RotationState = { rotations: 0 };
   for (;;) {
     if (running.phase() === "Succeeded" || running.phase() === "Failed") {
       const result = await running.result;
       throw new Error(`the pod ended early (${result.phase}${result.message !== undefined ? `: ${result.message}` : ""})\n${o.logTail(result)}`);
     }
-    const served = running.status("avi-agent").state === "running" ? await readServedCredential(o.url, tokenFile) : undefined;
+    const served = running.status("avi-agent").state === "running" ? await readServedCredential(o.url, join(running.volumePath("avi-credentials"), "endpoint-token")) : undefined;
     const seen = observe(state, served);
     state = seen.state;
     if (seen.event !== undefined) o.onEvent(seen.event);

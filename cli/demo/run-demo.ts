@@ -11,7 +11,7 @@ import type { VaultPodPipeline } from "../../sim/pipeline/index.js";
 import { UsageError } from "../command.js";
 import { parseDocuments } from "../inject-documents.js";
 import { CleanupStack } from "./cleanup-stack.js";
-import { agentReady, BANNER, DemoPrinter, INJECT_HINT, keepInfo, podCompleted, podStarted, revocation, rotation, s3Summary, verdict } from "./demo-output.js";
+import { agentReady, BANNER, DemoPrinter, INJECT_HINT, keepInfo, type KeepInfo, podCompleted, podStarted, revocation, rotation, s3Summary, verdict } from "./demo-output.js";
 import { BUCKET, collectS3Report, finishTask, runDemoPod, type DemoPod } from "./demo-pod.js";
 import { CREDENTIAL, externalVaultFromEnv, NAMESPACE, startObjectStorage, startVaultStack, type DemoContext, type DemoVault } from "./demo-services.js";
 import { DEMO_AWS_MOUNT } from "./demo-vault.js";
@@ -19,6 +19,7 @@ import { describeDecision, describePatch, describeRequest } from "./injection-su
 import { Interrupted, interruptedExitCode, type Interruption } from "./interruption.js";
 import { watchRotations } from "./rotation-watch.js";
 import { readAgentCounters } from "./served-credential.js";
+import type { S3Report } from "./task-log.js";
 
 export interface DemoFlags {
   readonly keep: boolean;
@@ -71,18 +72,10 @@ async function demo(ctx: DemoContext, flags: DemoFlags): Promise<number> {
   out.line(podStarted(NAMESPACE, pod.name, pod.running.isolation));
   const url = `http://127.0.0.1:${vault.pipeline.agentPorts.endpoint}/v1/credentials/${CREDENTIAL}`;
   const rotations = await interruption.race(watch(ctx, pod, url, flags.refreshInterval, rgw !== undefined));
-  const report = rgw === undefined ? undefined : await interruption.race(collectS3Report(pod));
-  if (report !== undefined) {
-    const summary = s3Summary(report, BUCKET);
-    out.line(summary.line);
-    out.text(summary.details);
-  }
-  const counters = await readAgentCounters(join(pod.files, "status.json"), CREDENTIAL);
-  if (flags.keep) {
-    out.text(keepInfo({ ...(vault.sim !== undefined && { simulator: { address: vault.sim.vault.address, rootToken: vault.sim.vault.rootToken } }), files: pod.files, url, ...(rgw !== undefined && { rgwEndpoint: rgw.endpoint }), bucket: BUCKET }));
-    await interruption.untilSignal();
-    out.text("\n");
-  }
+  const report = rgw === undefined ? undefined : await s3Report(ctx, pod);
+  const files = pod.files();
+  const counters = await readAgentCounters(join(files, "status.json"), CREDENTIAL);
+  if (flags.keep) await keepRunning(ctx, { ...(vault.sim !== undefined && { simulator: vault.sim.vault }), files, url, ...(rgw !== undefined && { rgwEndpoint: rgw.endpoint }), bucket: BUCKET });
 
   out.step(5, "Pod completion: the task exits, the kubelet stops the sidecar, the agent revokes");
   const result = await interruption.race(finishTask(pod));
@@ -118,6 +111,22 @@ function watch(ctx: DemoContext, pod: DemoPod, url: string, refreshInterval: str
     logTail: (result) => pod.logTail(result),
     onEvent: (e) => ctx.out.line(e.kind === "ready" ? agentReady(CREDENTIAL, url, e.served) : rotation(e.n, e.served, e.previous, s3 ? pod.task.progress : undefined)),
   });
+}
+
+/** Step 4's S3 result: the task stops writing and reports; printed with key prefixes only. */
+async function s3Report(ctx: DemoContext, pod: DemoPod): Promise<S3Report> {
+  const report = await ctx.interruption.race(collectS3Report(pod));
+  const summary = s3Summary(report, BUCKET);
+  ctx.out.line(summary.line);
+  ctx.out.text(summary.details);
+  return report;
+}
+
+/** `--keep`: everything stays up, with how to reach it, until the next signal. */
+async function keepRunning(ctx: DemoContext, info: KeepInfo): Promise<void> {
+  ctx.out.text(keepInfo(info));
+  await ctx.interruption.untilSignal();
+  ctx.out.text("\n");
 }
 
 /** The simulator's AWS leases (ended ones included), for the revocation count; unknown on an external Vault. */
