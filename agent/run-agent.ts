@@ -132,7 +132,8 @@ export async function startAgent(cfg: AgentConfig, options: AgentOptions = {}): 
       port: cfg.endpoint.port,
       token: endpointToken,
       answer: (name) => endpointAnswer(machine, name, time.now()),
-      onRequest: (name, status) => counters.count(counters.endpoint, `${name ?? "-"} ${status}`),
+      // Configured names only: any process in the pod can send names, and each label value is a series.
+      onRequest: (name, status) => counters.count(counters.endpoint, `${name !== undefined && machine.credentials.has(name) ? name : "-"} ${status}`),
     });
     servers.push(endpoint);
     endpointPort = endpoint.port;
