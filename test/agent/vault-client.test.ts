@@ -394,11 +394,6 @@ describe("vault client: TLS and redirects", () => {
 });
 
 describe("vault client: hostile or broken Vault (issue 11)", () => {
-  afterEach(async () => {
-    await stub?.close();
-    stub = undefined;
-  });
-
   it.each([
     ["0", 0],
     ["absurd", 1e13],
