@@ -149,6 +149,8 @@ function checkPodCanRunAgent(pod: PodView, mode: Mode): void {
     throw invalid(`the pod has ${count} containers and init containers; avi injects pods with at most ${MAX_CONTAINERS}`);
   }
   checkOwnMounts(pod);
+  // Names the API server would accept: they appear in messages and the agent's audit context.
+  if (serviceAccountOf(pod).length > 253) throw invalid("spec.serviceAccountName is longer than 253 characters, which no Kubernetes name is");
   if (pod.spec.os?.name === "windows") {
     throw invalid(`${ANNOTATION.inject}: Windows pods are not supported (the agent image is Linux); remove the annotation`);
   }
@@ -226,6 +228,7 @@ function selectTargets(pod: PodView, requested: readonly string[] | undefined, m
 /** "/a//b/" → "/a/b", linear in the length (a regex with `\/+$` backtracks quadratically). */
 function normalisedMountPath(path: string): string {
   if (!path.startsWith("/")) return path;
+  if (path.length > 4096) return path; // longer than PATH_MAX: no mount can be there
   return `/${path.split("/").filter((s) => s !== "").join("/")}`;
 }
 
@@ -234,7 +237,8 @@ function auditContext(pod: PodView, namespace: string, serviceAccount: string): 
   const context: AuditContext = { namespace, serviceAccount };
   for (const [field, key] of Object.entries(AIRFLOW_CONTEXT)) {
     const value = annotations[key];
-    if (typeof value === "string" && value !== "") context[field as keyof typeof AIRFLOW_CONTEXT] = value;
+    // Airflow's ids are at most 250 characters (ID_LEN); a longer value did not come from Airflow.
+    if (typeof value === "string" && value !== "" && value.length <= 250) context[field as keyof typeof AIRFLOW_CONTEXT] = value;
   }
   return context;
 }

@@ -11,6 +11,7 @@ import { newEndpointToken } from "../agent/endpoint-token.js";
 import { ANNOTATION } from "../injector/annotations.js";
 import { parseSettingsText, type Settings } from "../injector/settings.js";
 import { failedReview, parseAdmissionReview, reviewPod, serializeReview, type AdmissionRequest, type ReviewResult } from "./admission-review.js";
+import { limitConnections, SERVER_TLS_OPTIONS } from "./connection-limits.js";
 import { FileReloader } from "./file-reloader.js";
 import { createMetrics, type Outcome, type WebhookMetrics } from "./metrics.js";
 import type { NamespaceLabelLookup } from "./namespace-labels.js";
@@ -106,7 +107,7 @@ export async function createWebhookServer(options: WebhookServerOptions): Promis
   }
 
   const app = Fastify({
-    https: initialTls.options,
+    https: { ...initialTls.options, ...SERVER_TLS_OPTIONS },
     // No per-request child loggers (they cost more than the review itself); we log one line per review.
     logger: false,
     bodyLimit: BODY_LIMIT_BYTES,
@@ -115,8 +116,7 @@ export async function createWebhookServer(options: WebhookServerOptions): Promis
     return503OnClosing: true,
   });
   listener.server = app.server;
-  // Above keepAliveTimeout so an idle keep-alive connection is never cut by the headers timer.
-  app.server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 5_000;
+  limitConnections(app.server);
 
   // The API server always sends application/json; anything else is a client mistake (400, not 415).
   app.removeContentTypeParser("text/plain");
@@ -235,7 +235,7 @@ function elapsedSeconds(started: bigint): number {
 }
 
 function record(metrics: WebhookMetrics, request: AdmissionRequest, result: ReviewResult): Outcome {
-  const namespace = request.namespace ?? "";
+  const namespace = metrics.namespaceLabel(request.namespace ?? "");
   if (result.kind === "ignored") return "skipped";
   if (result.kind === "internal-error") {
     metrics.errors.inc({ kind: "internal" });
