@@ -97,7 +97,8 @@ export function injectSwitch(annotations: Record<string, unknown>): InjectSwitch
 
 /** Annotations under our prefix, for a warning when they are present but injection is off. */
 export function hasOurAnnotations(annotations: Record<string, unknown>): boolean {
-  return Object.keys(annotations).some((k) => k.startsWith(PREFIX) && k !== ANNOTATION.inject);
+  for (const k in annotations) if (k.startsWith(PREFIX) && k !== ANNOTATION.inject && Object.hasOwn(annotations, k)) return true;
+  return false;
 }
 
 /** Parses every annotation under the prefix; returns all problems at once so one round trip fixes them. */
@@ -106,12 +107,16 @@ export function parseAnnotations(annotations: Record<string, unknown>): Injectio
   const adHocRaw = new Map<string, Partial<Record<AdHocField, string>>>();
   const strings = new Map<string, string>();
 
-  for (const [rawKey, value] of Object.entries(annotations)) {
-    if (!rawKey.startsWith(PREFIX)) continue;
+  // for…in, not Object.entries: a forged pod may have hundreds of thousands of annotations, and
+  // entries() builds a pair for each (several times the cost of the walk itself).
+  for (const rawKey in annotations) {
+    if (!rawKey.startsWith(PREFIX) || !Object.hasOwn(annotations, rawKey)) continue;
+    const value = annotations[rawKey];
     if (errors.length > LIMITS.errors) break;
     const key = rawKey.length <= 253 ? rawKey : `${rawKey.slice(0, 80)}…`;
     if (typeof value !== "string") {
-      errors.push(`${key}: must be a string; quote the value in YAML (e.g. ${shown(String(value))})`);
+      const example = typeof value === "boolean" || typeof value === "number" ? shown(String(value)) : `a ${Array.isArray(value) ? "list" : typeof value} is not allowed`;
+      errors.push(`${key}: must be a string; quote the value in YAML (e.g. ${example})`);
       continue;
     }
     if (value.length > LIMITS.valueLength) {
@@ -184,7 +189,7 @@ export function parseAnnotations(annotations: Record<string, unknown>): Injectio
 }
 
 function parseBool(key: string, value: unknown): boolean | string {
-  if (typeof value === "string") {
+  if (typeof value === "string" && value.length <= 16) {
     const v = value.trim().toLowerCase();
     if (v === "true") return true;
     if (v === "false") return false;

@@ -217,7 +217,7 @@ function selectTargets(pod: PodView, requested: readonly string[] | undefined, m
   if (chosen.length === 0) throw invalid(`${ANNOTATION.containers}: no container selected; name the containers that need credentials`);
   for (const { container } of chosen) {
     // Two mounts at one path make the API server reject the pod (422); "/x/" and "/x" are one path.
-    const clash = (container.volumeMounts ?? []).find((m) => normalisedMountPath(m.mountPath) === mountPath);
+    const clash = (container.volumeMounts ?? []).find((m) => m.mountPath === mountPath || ((m.mountPath.endsWith("/") || m.mountPath.includes("//")) && normalisedMountPath(m.mountPath) === mountPath));
     if (clash !== undefined) {
       throw invalid(`container ${shown(container.name)} already mounts volume ${shown(clash.name)} at ${mountPath}, where avi mounts credentials; move that mount`);
     }

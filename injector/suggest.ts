@@ -6,17 +6,20 @@
 
 /** Kubernetes names and our annotation keys are at most 63 characters; longer words get no suggestion. */
 export const MAX_SUGGEST_LENGTH = 64;
-export const MAX_SUGGEST_CANDIDATES = 64;
+export const MAX_SUGGEST_CANDIDATES = 32;
 
 function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  // Two typed rows: no allocation per cell (this runs on attacker-chosen names).
+  let prev = new Uint16Array(b.length + 1);
+  let row = new Uint16Array(b.length + 1);
+  for (let j = 0; j <= b.length; j++) prev[j] = j;
   for (let i = 1; i <= a.length; i++) {
-    const row = [i];
+    row[0] = i;
     for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      row.push(Math.min((prev[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + cost));
+      const cost = a.charCodeAt(i - 1) === b.charCodeAt(j - 1) ? 0 : 1;
+      row[j] = Math.min((prev[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + cost);
     }
-    prev = row;
+    [prev, row] = [row, prev];
   }
   return prev[b.length] ?? 0;
 }
@@ -34,6 +37,8 @@ export function closest(word: string, candidates: Iterable<string>): string | un
     if (++compared > MAX_SUGGEST_CANDIDATES) break;
     const b = candidate.toLowerCase();
     const prefix = a.length >= 3 && (b.startsWith(a) || a.startsWith(b));
+    // The distance is at least the difference in length.
+    if (!prefix && Math.abs(a.length - b.length) > Math.min(limit, bestDistance)) continue;
     const d = prefix ? Math.min(1, editDistance(a, b)) : editDistance(a, b);
     if (d < bestDistance && d <= limit) {
       best = candidate;
