@@ -40,12 +40,15 @@ export class AgentRuntime {
   private readonly final = new AbortController();
   private readonly queue: Event[] = [];
   private dispatching = false;
+  /** Set by abandonAll: the process is exiting, and a late outcome must not arm new timers. */
+  private closed = false;
 
   constructor(private readonly deps: RuntimeDeps) {
     this.specs = new Map(deps.credentials.map((spec) => [spec.name, spec]));
   }
 
   dispatch(event: Event): void {
+    if (this.closed) return;
     this.queue.push(event);
     if (this.dispatching) return;
     this.dispatching = true;
@@ -65,6 +68,8 @@ export class AgentRuntime {
 
   /** Cancels every call in flight and every timer (the process is exiting). */
   abandonAll(): void {
+    this.closed = true;
+    this.queue.length = 0;
     this.work.abort();
     this.final.abort();
     for (const cancel of this.timers.values()) cancel();

@@ -58,12 +58,34 @@ export const duration = z.pipe(
 /** Credential names become file names (`<name>.json`) and URL path segments. */
 export const CREDENTIAL_NAME = /^[a-z0-9]([a-z0-9_-]{0,61}[a-z0-9])?$/;
 
+/**
+ * Names that collide with the agent's own files in outputDir (`status` → status.json, the
+ * endpoint-token file, the aws/ and airflow/ directories) and with their AWS profile sections.
+ */
+export const RESERVED_CREDENTIAL_NAMES = ["status", "endpoint-token", "aws", "airflow"] as const;
+
+export function isReservedCredentialName(name: string): boolean {
+  return (RESERVED_CREDENTIAL_NAMES as readonly string[]).includes(name);
+}
+
+/**
+ * A Vault API path as written in a config: plain segments only. Percent-encoding, backslashes, query
+ * or fragment characters and `.`/`..`/empty segments are refused, because URL parsing would decode
+ * or normalise them into a path outside `/v1/<mount>/` (e.g. `aws/%2e%2e/sys/health`).
+ */
+export function isPlainVaultPath(path: string): boolean {
+  // eslint-disable-next-line no-control-regex
+  if (path.length > 1024 || /[%\\?#\s\u0000-\u001f\u007f]/.test(path)) return false;
+  if (path.startsWith("v1/")) return false;
+  return path.split("/").every((segment) => segment !== "" && segment !== "." && segment !== "..");
+}
+
 const nonEmpty = (): z.ZodMiniString => z.string().check(z.minLength(1));
 const integer = (min: number, max: number): z.ZodMiniNumber => z.number().check(z.int(), z.minimum(min), z.maximum(max));
 
 const vaultPath = nonEmpty().check(
-  z.refine((p) => !p.startsWith("/") && !p.startsWith("v1/") && !p.split("/").includes(".."), {
-    message: 'must be a Vault API path without a leading "/" or "v1/" and without "..", e.g. "aws/sts/etl"',
+  z.refine(isPlainVaultPath, {
+    message: 'must be a Vault API path of plain segments (no leading "/" or "v1/", no "." or "..", no "%", "\\", "?", "#" or spaces), e.g. "aws/sts/etl"',
   }),
 );
 
@@ -71,7 +93,10 @@ export const credentialFormatSchema = z.enum(["aws", "minio", "kv"]);
 export type CredentialFormat = z.infer<typeof credentialFormatSchema>;
 
 export const credentialSpecSchema = z.strictObject({
-  name: z.string().check(z.regex(CREDENTIAL_NAME, { message: "must be 1-63 lower-case letters, digits, '-' or '_', starting and ending with a letter or digit" })),
+  name: z.string().check(
+    z.regex(CREDENTIAL_NAME, { message: "must be 1-63 lower-case letters, digits, '-' or '_', starting and ending with a letter or digit" }),
+    z.refine((name) => !isReservedCredentialName(name), { message: `is reserved for the agent's own files (${RESERVED_CREDENTIAL_NAMES.join(", ")}); choose another name` }),
+  ),
   /** Vault read path, e.g. `aws/sts/etl`, `aws/creds/etl`, `secret/data/rgw/etl`, `minio/creds/etl`. */
   path: vaultPath,
   format: credentialFormatSchema,

@@ -7,6 +7,9 @@
  * `Authorization: <endpoint-token>` (a `Bearer ` prefix is tolerated), compared in constant time.
  * 401 without a token, 403 with a wrong one, 404 for an unknown name, 503 before the first fetch or
  * after the credential expired. Plain node:http: no framework in every task pod.
+ * Any process in the pod can send anything here: the token is checked before the path is even
+ * decoded, and no request can throw out of the handler (an uncaught error would end the agent
+ * without revoking anything).
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -24,7 +27,10 @@ export interface EndpointOptions {
   readonly token: string;
   /** What to answer for a credential name (already authorised). */
   readonly answer: (name: string) => EndpointAnswer;
-  /** Observes each answered request (metrics). `name` is undefined for paths outside the API. */
+  /**
+   * Observes each answered request (metrics). `name` is the decoded credential name of an
+   * authenticated request under the API prefix, else undefined; the caller must bound it.
+   */
   readonly onRequest?: (name: string | undefined, status: number) => void;
 }
 
@@ -61,12 +67,22 @@ export function credentialsBody({ credential, expiration }: PublishedCredential)
 export function startEndpointServer(options: EndpointOptions): Promise<RunningServer> {
   const expected = digest(options.token);
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
-    const path = (req.url ?? "/").split("?")[0] ?? "/";
-    const name = path.startsWith(PREFIX) ? decodeURIComponent(path.slice(PREFIX.length)) : undefined;
-    const status = answer(req, res, name);
-    options.onRequest?.(name, status);
+    const seen: { name?: string } = {};
+    let status: number;
+    try {
+      status = answer(req, res, seen);
+    } catch {
+      status = 500;
+      if (!res.headersSent) fail(res, 500, "InternalError", "the agent could not answer; see its log");
+      else res.destroy();
+    }
+    try {
+      options.onRequest?.(seen.name, status);
+    } catch {
+      // Metrics must never take the endpoint down.
+    }
   };
-  const answer = (req: IncomingMessage, res: ServerResponse, name: string | undefined): number => {
+  const answer = (req: IncomingMessage, res: ServerResponse, seen: { name?: string }): number => {
     if (req.method !== "GET" && req.method !== "HEAD") {
       fail(res, 405, "MethodNotAllowed", "use GET", { allow: "GET, HEAD" });
       return 405;
@@ -81,6 +97,8 @@ export function startEndpointServer(options: EndpointOptions): Promise<RunningSe
       fail(res, 403, "Forbidden", "wrong endpoint token");
       return 403;
     }
+    const name = credentialName(req.url ?? "/");
+    if (name !== undefined) seen.name = name;
     if (name === undefined || name === "" || name.includes("/")) {
       fail(res, 404, "NotFound", `no such path; use ${PREFIX}<credential name>`);
       return 404;
@@ -94,6 +112,17 @@ export function startEndpointServer(options: EndpointOptions): Promise<RunningSe
     return result.status;
   };
   return listen(createServer({ requestTimeout: 10_000, headersTimeout: 5_000, keepAliveTimeout: 5_000, maxHeaderSize: 8192 }, handle), options.host, options.port);
+}
+
+/** The decoded name after the API prefix; undefined outside it or when the escape is malformed. */
+function credentialName(url: string): string | undefined {
+  const path = url.split("?", 1)[0] ?? "/";
+  if (!path.startsWith(PREFIX)) return undefined;
+  try {
+    return decodeURIComponent(path.slice(PREFIX.length));
+  } catch {
+    return undefined;
+  }
 }
 
 export function listen(server: Server, host: string, port: number): Promise<RunningServer> {

@@ -15,6 +15,15 @@ export interface HealthOptions {
 
 export function startHealthServer(options: HealthOptions): Promise<RunningServer> {
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
+    try {
+      route(req, res);
+    } catch {
+      // Never out of the handler: an uncaught error would end the agent without revoking anything.
+      if (!res.headersSent) res.writeHead(500).end();
+      else res.destroy();
+    }
+  };
+  const route = (req: IncomingMessage, res: ServerResponse): void => {
     const path = (req.url ?? "/").split("?")[0];
     const reply = (status: number, body: string, type = "text/plain; charset=utf-8"): void => {
       res.writeHead(status, { "content-type": type, "cache-control": "no-store", "content-length": String(Buffer.byteLength(body)) });
@@ -32,5 +41,5 @@ export function startHealthServer(options: HealthOptions): Promise<RunningServer
         return reply(404, "not found\n");
     }
   };
-  return listen(createServer({ requestTimeout: 10_000, headersTimeout: 5_000, keepAliveTimeout: 5_000 }, handle), options.host, options.port);
+  return listen(createServer({ requestTimeout: 10_000, headersTimeout: 5_000, keepAliveTimeout: 5_000, maxHeaderSize: 8192 }, handle), options.host, options.port);
 }

@@ -129,12 +129,14 @@ export async function startAgent(cfg: AgentConfig, options: AgentOptions = {}): 
     runtime.dispatch({ type: "status-changed" });
   }
   async function startServers(): Promise<void> {
+    const configured = new Set(machine.credentialNames);
     const endpoint = await startEndpointServer({
       host: "127.0.0.1",
       port: cfg.endpoint.port,
       token: endpointToken,
       answer: (name) => endpointAnswer(machine, name, time.now()),
-      onRequest: (name, status) => counters.count(counters.endpoint, `${name ?? "-"} ${status}`),
+      // Configured names only: any process in the pod can send names, and each label value is a series.
+      onRequest: (name, status) => counters.count(counters.endpoint, `${name !== undefined && configured.has(name) ? name : "-"} ${status}`),
     });
     servers.push(endpoint);
     endpointPort = endpoint.port;

@@ -16,7 +16,7 @@
  * - renewal helpers (fixed 0.8 fraction, stop on first error): not used, see lifecycle/lifetime.ts.
  */
 import nodeVault from "node-vault";
-import type { AgentConfig } from "./config.js";
+import { isPlainVaultPath, type AgentConfig } from "./config.js";
 import { VaultError, classifyResponse, classifyTransport, errorText } from "./vault-errors.js";
 import {
   ResponseShapeError,
@@ -128,10 +128,10 @@ export function createVaultClient(options: VaultClientOptions): VaultApi {
       call("renew-self", token, false, o?.signal, (ro) => client.write("auth/token/renew-self", incrementS > 0 ? { increment: Math.round(incrementS) } : {}, ro), parseAuth),
     revokeSelf: (token, o) =>
       call("revoke-self", token, false, o?.signal, (ro) => client.write("auth/token/revoke-self", {}, ro), () => undefined),
-    read: (token, path, o) =>
-      call(`read ${path}`, token, o?.minting ?? false, o?.signal, (ro) => client.read(withQuery(path, o?.query), ro), parseSecret),
-    write: (token, path, data, o) =>
-      call(`write ${path}`, token, o?.minting ?? false, o?.signal, (ro) => client.write(path, data, ro), (body) => (body === undefined || body === "" ? undefined : parseSecret(body))),
+    read: async (token, path, o) =>
+      call(`read ${checkedPath(path)}`, token, o?.minting ?? false, o?.signal, (ro) => client.read(withQuery(path, o?.query), ro), parseSecret),
+    write: async (token, path, data, o) =>
+      call(`write ${checkedPath(path)}`, token, o?.minting ?? false, o?.signal, (ro) => client.write(path, data, ro), (body) => (body === undefined || body === "" ? undefined : parseSecret(body))),
     renewLease: (token, leaseId, incrementS, o) =>
       call("renew lease", token, false, o?.signal, (ro) => client.renew({ lease_id: leaseId, ...(incrementS > 0 ? { increment: Math.round(incrementS) } : {}), requestOptions: ro }), parseLeaseRenewal),
     revokeLease: (token, leaseId, o) =>
@@ -139,6 +139,20 @@ export function createVaultClient(options: VaultClientOptions): VaultApi {
     health: (o) =>
       call("sys/health", undefined, false, o?.signal, (ro) => client.health({ standbyok: true, requestOptions: ro }), parseHealth),
   };
+}
+
+/**
+ * The agent sends its token only to `/v1/<mount>/…` of the configured path: a path that URL parsing
+ * would decode or normalise elsewhere (`aws/%2e%2e/sys/health`, backslashes) is refused before any
+ * request. The config schema refuses such paths too; this guards every other caller.
+ */
+function checkedPath(path: string): string {
+  const mount = path.split("/", 1)[0] ?? "";
+  const resolved = isPlainVaultPath(path) ? new URL(`v1/${path}`, "http://vault.invalid/").pathname : "";
+  if (!resolved.startsWith(`/v1/${mount}/`)) {
+    throw new VaultError("bad-request", `read ${JSON.stringify(path.slice(0, 200))}`, `refusing a Vault path that is not plain segments under /v1/${mount.slice(0, 64)}/`);
+  }
+  return path;
 }
 
 function withQuery(path: string, query: Readonly<Record<string, string>> | undefined): string {

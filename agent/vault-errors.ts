@@ -98,15 +98,34 @@ export function classifyTransport(code: string | undefined): VaultErrorKind {
   return "transport";
 }
 
-/** The error texts of a Vault `{"errors":[…]}` body, joined; empty when there are none. */
+/** Longest error text kept from a response (it goes into logs, status.json and error messages). */
+export const MAX_ERROR_TEXT = 300;
+
+/**
+ * The error texts of a Vault `{"errors":[…]}` body, joined; empty when there are none. A non-JSON
+ * body (a proxy's HTML page, or a hostile server's) keeps only its start.
+ */
 export function errorText(body: unknown): string {
   if (typeof body === "object" && body !== null && "errors" in body && Array.isArray(body.errors)) {
-    return collapse(body.errors.filter((e): e is string => typeof e === "string").join("; "));
+    const texts: string[] = [];
+    let length = 0;
+    for (const e of body.errors) {
+      if (typeof e !== "string") continue;
+      texts.push(e.slice(0, MAX_ERROR_TEXT * 4));
+      length += e.length;
+      if (length > MAX_ERROR_TEXT * 4) break;
+    }
+    return collapse(texts.join("; "));
   }
-  return typeof body === "string" ? collapse(body.slice(0, 500)) : "";
+  return typeof body === "string" ? collapse(body.slice(0, MAX_ERROR_TEXT * 4)) : "";
 }
 
-/** Multierror texts ("1 error occurred:\n\t* permission denied\n\n") on one line. */
+/**
+ * Multierror texts ("1 error occurred:\n\t* permission denied\n\n") on one line, without control
+ * characters (terminal escapes in a log line), cut to MAX_ERROR_TEXT.
+ */
 function collapse(text: string): string {
-  return text.replace(/\s+/g, " ").trim();
+  // eslint-disable-next-line no-control-regex
+  const clean = text.replace(/[\s\u0000-\u001f\u007f-\u009f]+/g, " ").trim();
+  return clean.length <= MAX_ERROR_TEXT ? clean : `${clean.slice(0, MAX_ERROR_TEXT)}…`;
 }

@@ -9,6 +9,13 @@ import * as z from "zod/mini";
 const stringList = z.optional(z.nullable(z.array(z.string())));
 const seconds = z.number().check(z.nonnegative());
 
+/**
+ * The longest TTL the agent accepts from Vault. Vault's own ceiling is the mount's max_lease_ttl
+ * (32 days by default); anything past ten years is a broken or hostile answer, and past ~270 000
+ * years it is not even a date (a RangeError deep in the agent rather than a named error).
+ */
+export const MAX_LEASE_SECONDS = 10 * 365 * 24 * 3600;
+
 const authSchema = z.object({
   client_token: z.string().check(z.minLength(1)),
   accessor: z.optional(z.string()),
@@ -103,12 +110,23 @@ function check<T>(schema: z.ZodMiniType<T>, body: unknown, what: string): T {
   throw new ResponseShapeError(`unexpected ${what} response: ${issues.join("; ")}`);
 }
 
+/**
+ * A TTL the agent can schedule with: 1 s to MAX_LEASE_SECONDS. `allowZero` for lease-less secrets (KV),
+ * which Vault answers with lease_duration 0.
+ */
+function leaseSeconds(value: number, what: string, allowZero = false): number {
+  if (Number.isFinite(value) && value <= MAX_LEASE_SECONDS && (value >= 1 || (allowZero && value === 0))) return value;
+  throw new ResponseShapeError(
+    `unusable ${what} lease_duration ${String(value)}: Vault must return between 1 s and ${MAX_LEASE_SECONDS} s (10 years); check the TTL settings of the role or mount`,
+  );
+}
+
 export function parseAuth(body: unknown): VaultAuth {
   const { auth, warnings } = check(authEnvelope, body, "auth");
   return {
     clientToken: auth.client_token,
     accessor: auth.accessor ?? "",
-    leaseDurationS: auth.lease_duration,
+    leaseDurationS: leaseSeconds(auth.lease_duration, "token"),
     renewable: auth.renewable,
     policies: auth.policies ?? [],
     warnings: warnings ?? [],
@@ -117,9 +135,10 @@ export function parseAuth(body: unknown): VaultAuth {
 
 export function parseSecret(body: unknown): VaultSecret {
   const s = check(secretEnvelope, body, "secret");
+  const leaseId = s.lease_id ?? "";
   return {
-    leaseId: s.lease_id ?? "",
-    leaseDurationS: s.lease_duration ?? 0,
+    leaseId,
+    leaseDurationS: leaseSeconds(s.lease_duration ?? 0, "secret", leaseId === ""),
     renewable: s.renewable ?? false,
     data: s.data ?? null,
     warnings: s.warnings ?? [],
@@ -128,7 +147,7 @@ export function parseSecret(body: unknown): VaultSecret {
 
 export function parseLeaseRenewal(body: unknown): LeaseRenewal {
   const l = check(leaseEnvelope, body, "lease renewal");
-  return { leaseDurationS: l.lease_duration, renewable: l.renewable, warnings: l.warnings ?? [] };
+  return { leaseDurationS: leaseSeconds(l.lease_duration, "lease renewal"), renewable: l.renewable, warnings: l.warnings ?? [] };
 }
 
 export function parseLookup(body: unknown): TokenInfo {

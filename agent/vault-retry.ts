@@ -45,11 +45,20 @@ export function retryWait(attempt: number, status: number | undefined, retryAfte
   return (MIN_RETRY_WAIT_MS + random * (MAX_RETRY_WAIT_MS - MIN_RETRY_WAIT_MS)) * attempt;
 }
 
-/** `Retry-After` as delay-seconds or an HTTP date, in ms from `now`; undefined when absent or invalid. */
+/**
+ * The longest server-requested wait the agent honours: the auth backoff's maximum (5 min). A broken
+ * or hostile Vault (or a proxy in front of it) must not park the agent for days with `Retry-After`.
+ */
+export const MAX_RETRY_AFTER_MS = 300_000;
+
+/**
+ * `Retry-After` as delay-seconds or an HTTP date, in ms from `now`, capped at MAX_RETRY_AFTER_MS;
+ * undefined when absent or invalid.
+ */
 export function parseRetryAfter(value: string | undefined, now: number): number | undefined {
   if (value === undefined) return undefined;
   const text = value.trim();
-  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  if (/^\d+$/.test(text)) return Math.min(Number(text) * 1000, MAX_RETRY_AFTER_MS);
   const date = Date.parse(text);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+  return Number.isNaN(date) ? undefined : Math.min(Math.max(0, date - now), MAX_RETRY_AFTER_MS);
 }

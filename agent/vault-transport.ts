@@ -10,7 +10,10 @@
  * - a CA bundle added to the system roots, optional TLS server name;
  * - retries per vault-retry.ts (412/429/5xx≠501/transport errors, `Retry-After`, linear jitter;
  *   requests that mint are retried only when provably unprocessed);
- * - at most one redirect (standby → active, as Vault's Go client), never from https to http.
+ * - at most one redirect, and only to the same origin (scheme, host and port) as the request: the
+ *   redirected request carries the JWT or the token. Vault's Go client (api/client.go,
+ *   RawRequestWithContext) follows one 301/302/307 to any host and only refuses a TLS downgrade; we
+ *   are stricter (docs/vault.md, "Redirects").
  */
 import http from "node:http";
 import https from "node:https";
@@ -147,9 +150,22 @@ export function createVaultTransport(cfg: TransportConfig): { defaults: () => (o
     const first = await once(url, method, headers, body, signal);
     const location = first.headers.location;
     if (!REDIRECTS.has(first.status) || location === undefined) return first;
-    const next = new URL(location, url);
+    let next: URL;
+    try {
+      next = new URL(location, url);
+    } catch {
+      throw new TransportError(`refusing redirect from ${url.origin}: unparsable Location`, "EREDIRECT", true, true);
+    }
     if (url.protocol === "https:" && next.protocol !== "https:") {
       throw new TransportError(`refusing redirect from ${url.origin} to ${next.origin} (TLS downgrade)`, "EREDIRECT", true, true);
+    }
+    if (next.origin !== url.origin) {
+      throw new TransportError(
+        `refusing redirect from ${url.origin} to ${next.origin}: the request carries the Vault token or login JWT; point vault.address at the active node (e.g. the vault-active Service) or a load balancer`,
+        "EREDIRECT",
+        true,
+        true,
+      );
     }
     return once(next, method, headers, body, signal);
   }

@@ -4,7 +4,7 @@
  * must never yield a pod that silently runs without credentials.
  */
 import { z } from "zod";
-import { CREDENTIAL_NAME, credentialSpecSchema, type CredentialSpec } from "../agent/config.js";
+import { CREDENTIAL_NAME, RESERVED_CREDENTIAL_NAMES, credentialSpecSchema, isReservedCredentialName, type CredentialSpec } from "../agent/config.js";
 import { didYouMean } from "./suggest.js";
 
 export const PREFIX = "airflow-vault.io/";
@@ -39,6 +39,24 @@ const AD_HOC_FIELDS = {
 } as const satisfies Record<string, keyof CredentialSpec>;
 type AdHocField = keyof typeof AD_HOC_FIELDS;
 const AD_HOC_KEY = /^credential\.([^.]*)\.([^.]*)$/;
+
+/**
+ * Bounds on what a pod may ask for, checked before any other work on a value: annotation values are
+ * attacker-chosen and the webhook is on the path of every pod creation (failurePolicy Fail).
+ */
+export const LIMITS = {
+  /** Characters in one of our annotation values (an endpoint URL, a list of names). */
+  valueLength: 4096,
+  /** Entries in `credentials` or `containers`, and ad-hoc credentials. */
+  listItems: 32,
+  /** Problems reported in one denial; the rest are counted. */
+  errors: 10,
+} as const;
+
+/** A value echoed in a message: quoted, and cut so a huge value cannot become a huge reply. */
+export function shown(value: string, max = 80): string {
+  return JSON.stringify(value.length <= max ? value : `${value.slice(0, max)}…`);
+}
 
 export const adHocAnnotation = (name: string, field: AdHocField): string => `${PREFIX}credential.${name}.${field}`;
 
@@ -79,7 +97,8 @@ export function injectSwitch(annotations: Record<string, unknown>): InjectSwitch
 
 /** Annotations under our prefix, for a warning when they are present but injection is off. */
 export function hasOurAnnotations(annotations: Record<string, unknown>): boolean {
-  return Object.keys(annotations).some((k) => k.startsWith(PREFIX) && k !== ANNOTATION.inject);
+  for (const k in annotations) if (k.startsWith(PREFIX) && k !== ANNOTATION.inject && Object.hasOwn(annotations, k)) return true;
+  return false;
 }
 
 /** Parses every annotation under the prefix; returns all problems at once so one round trip fixes them. */
@@ -88,13 +107,23 @@ export function parseAnnotations(annotations: Record<string, unknown>): Injectio
   const adHocRaw = new Map<string, Partial<Record<AdHocField, string>>>();
   const strings = new Map<string, string>();
 
-  for (const [key, value] of Object.entries(annotations)) {
-    if (!key.startsWith(PREFIX)) continue;
+  // for…in, not Object.entries: a forged pod may have hundreds of thousands of annotations, and
+  // entries() builds a pair for each (several times the cost of the walk itself).
+  for (const rawKey in annotations) {
+    if (!rawKey.startsWith(PREFIX) || !Object.hasOwn(annotations, rawKey)) continue;
+    const value = annotations[rawKey];
+    if (errors.length > LIMITS.errors) break;
+    const key = rawKey.length <= 253 ? rawKey : `${rawKey.slice(0, 80)}…`;
     if (typeof value !== "string") {
-      errors.push(`${key}: must be a string; quote the value in YAML (e.g. "${String(value)}")`);
+      const example = typeof value === "boolean" || typeof value === "number" ? shown(String(value)) : `a ${Array.isArray(value) ? "list" : typeof value} is not allowed`;
+      errors.push(`${key}: must be a string; quote the value in YAML (e.g. ${example})`);
       continue;
     }
-    const local = key.slice(PREFIX.length);
+    if (value.length > LIMITS.valueLength) {
+      errors.push(`${key}: the value has ${value.length} characters, more than the ${LIMITS.valueLength} allowed; shorten it`);
+      continue;
+    }
+    const local = rawKey.slice(PREFIX.length);
     if (KNOWN_SIMPLE.has(local)) {
       strings.set(key, value);
       continue;
@@ -103,9 +132,13 @@ export function parseAnnotations(annotations: Record<string, unknown>): Injectio
     if (adHoc !== null) {
       const [, name = "", field = ""] = adHoc;
       if (!CREDENTIAL_NAME.test(name)) {
-        errors.push(`${key}: credential name "${name}" must be 1-63 lower-case letters, digits, '-' or '_', starting and ending with a letter or digit`);
-      } else if (!(field in AD_HOC_FIELDS)) {
-        errors.push(`${key}: unknown credential field "${field}"${didYouMean(field, Object.keys(AD_HOC_FIELDS))}; fields: ${Object.keys(AD_HOC_FIELDS).join(", ")}`);
+        errors.push(`${key}: credential name ${shown(name)} must be 1-63 lower-case letters, digits, '-' or '_', starting and ending with a letter or digit`);
+      } else if (isReservedCredentialName(name)) {
+        errors.push(`${key}: credential name "${name}" is reserved for the agent's own files (${RESERVED_CREDENTIAL_NAMES.join(", ")}); choose another name`);
+      } else if (!Object.hasOwn(AD_HOC_FIELDS, field)) {
+        errors.push(`${key}: unknown credential field ${shown(field)}${didYouMean(field, Object.keys(AD_HOC_FIELDS))}; fields: ${Object.keys(AD_HOC_FIELDS).join(", ")}`);
+      } else if (!adHocRaw.has(name) && adHocRaw.size >= LIMITS.listItems) {
+        errors.push(`${key}: more than ${LIMITS.listItems} ad-hoc credentials; a pod may have at most ${LIMITS.listItems}`);
       } else {
         const entry = adHocRaw.get(name) ?? {};
         entry[field as AdHocField] = value;
@@ -119,7 +152,7 @@ export function parseAnnotations(annotations: Record<string, unknown>): Injectio
   const get = (key: string): string | undefined => strings.get(key);
   const profiles = parseList(ANNOTATION.credentials, get(ANNOTATION.credentials), errors) ?? [];
   for (const name of profiles) {
-    if (!CREDENTIAL_NAME.test(name)) errors.push(`${ANNOTATION.credentials}: "${name}" is not a valid profile name (lower-case letters, digits, '-' or '_')`);
+    if (!CREDENTIAL_NAME.test(name)) errors.push(`${ANNOTATION.credentials}: ${shown(name)} is not a valid profile name (lower-case letters, digits, '-' or '_')`);
   }
   const containers = parseList(ANNOTATION.containers, get(ANNOTATION.containers), errors);
   const role = parseToken(ANNOTATION.role, get(ANNOTATION.role), errors);
@@ -129,14 +162,19 @@ export function parseAnnotations(annotations: Record<string, unknown>): Injectio
   const revokeOnExit = parseBoolOr(ANNOTATION.revokeOnExit, get(ANNOTATION.revokeOnExit), true, errors);
 
   const adHoc: CredentialSpec[] = [];
+  const profileSet = new Set(profiles);
   for (const name of [...adHocRaw.keys()].sort()) {
     const spec = parseAdHoc(name, adHocRaw.get(name) ?? {}, errors);
     if (spec !== undefined) adHoc.push(spec);
-    if (profiles.includes(name)) {
+    if (profileSet.has(name)) {
       errors.push(`${adHocAnnotation(name, "path")}: "${name}" is also listed in ${ANNOTATION.credentials}; give the ad-hoc credential another name`);
     }
   }
 
+  if (profiles.length + adHocRaw.size > LIMITS.listItems) {
+    errors.push(`${ANNOTATION.credentials}: a pod may have at most ${LIMITS.listItems} credentials (profiles and ad-hoc together)`);
+  }
+  if (errors.length > LIMITS.errors) return { errors: [...errors.slice(0, LIMITS.errors), `and ${errors.length - LIMITS.errors} more problems`] };
   if (errors.length > 0) return { errors };
   return {
     profiles,
@@ -151,14 +189,14 @@ export function parseAnnotations(annotations: Record<string, unknown>): Injectio
 }
 
 function parseBool(key: string, value: unknown): boolean | string {
-  if (typeof value === "string") {
+  if (typeof value === "string" && value.length <= 16) {
     const v = value.trim().toLowerCase();
     if (v === "true") return true;
     if (v === "false") return false;
   }
   return typeof value === "boolean"
     ? `${key}: must be the string "true" or "false"; quote it in YAML`
-    : `${key}: "${String(value)}" is not "true" or "false"`;
+    : `${key}: ${shown(String(value))} is not "true" or "false"`;
 }
 
 function parseBoolOr(key: string, value: string | undefined, fallback: boolean, errors: string[]): boolean {
@@ -171,17 +209,30 @@ function parseBoolOr(key: string, value: string | undefined, fallback: boolean, 
   return parsed;
 }
 
+/** A comma-separated list of names: at most LIMITS.listItems, each at most 63 characters, no repeats. */
 function parseList(key: string, value: string | undefined, errors: string[]): string[] | undefined {
   if (value === undefined) return undefined;
-  const items = value.split(",").map((s) => s.trim());
-  if (items.some((s) => s === "")) {
-    errors.push(`${key}: "${value}" has an empty entry; write a comma-separated list like "a,b"`);
+  const items = value.split(",", LIMITS.listItems + 1).map((s) => s.trim());
+  if (items.length > LIMITS.listItems) {
+    errors.push(`${key}: more than ${LIMITS.listItems} entries; a pod may list at most ${LIMITS.listItems}`);
     return undefined;
   }
-  const duplicate = items.find((s, i) => items.indexOf(s) !== i);
-  if (duplicate !== undefined) {
-    errors.push(`${key}: "${duplicate}" is listed twice`);
+  if (items.some((s) => s === "")) {
+    errors.push(`${key}: ${shown(value)} has an empty entry; write a comma-separated list like "a,b"`);
     return undefined;
+  }
+  const tooLong = items.find((s) => s.length > 63);
+  if (tooLong !== undefined) {
+    errors.push(`${key}: ${shown(tooLong)} is longer than 63 characters, which no Kubernetes or profile name is`);
+    return undefined;
+  }
+  const seen = new Set<string>();
+  for (const item of items) {
+    if (seen.has(item)) {
+      errors.push(`${key}: "${item}" is listed twice`);
+      return undefined;
+    }
+    seen.add(item);
   }
   return items;
 }
@@ -192,7 +243,7 @@ function parseToken(key: string, value: string | undefined, errors: string[]): s
   if (value === undefined) return undefined;
   const result = token.safeParse(value);
   if (!result.success) {
-    errors.push(`${key}: "${value}" must be a single name (letters, digits, '_', '.', '@', '-')`);
+    errors.push(`${key}: ${shown(value)} must be a single name (letters, digits, '_', '.', '@', '-')`);
     return undefined;
   }
   return result.data;
@@ -201,7 +252,7 @@ function parseToken(key: string, value: string | undefined, errors: string[]): s
 function parseMode(value: string | undefined, errors: string[]): Mode | undefined {
   if (value === undefined) return undefined;
   const mode = MODES.find((m) => m === value.trim());
-  if (mode === undefined) errors.push(`${ANNOTATION.mode}: "${value}" is not one of ${MODES.join(", ")}${didYouMean(value, MODES)}`);
+  if (mode === undefined) errors.push(`${ANNOTATION.mode}: ${shown(value)} is not one of ${MODES.join(", ")}${didYouMean(value, MODES)}`);
   return mode;
 }
 

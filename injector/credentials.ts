@@ -42,7 +42,8 @@ export function resolveCredentials(annotations: InjectionAnnotations, settings: 
 }
 
 function profileCredential(name: string, settings: Settings, who: Workload): CredentialSpec {
-  const profile = settings.profiles[name];
+  // Own properties only: `constructor` or `toString` must not find Object.prototype's members.
+  const profile = Object.hasOwn(settings.profiles, name) ? settings.profiles[name] : undefined;
   if (profile === undefined) {
     throw invalid(`${ANNOTATION.credentials}: no credential profile "${name}"${didYouMean(name, Object.keys(settings.profiles))}; ${availableText(settings, who)}`);
   }

@@ -4,8 +4,8 @@
  */
 import type { AgentConfigInput, AuditContext, CredentialSpec } from "../agent/config.js";
 import { buildAgentConfig } from "./agent-config.js";
-import { CREDENTIALS_VOLUME } from "./agent-container.js";
-import { ANNOTATION, type InjectionAnnotations, type Mode } from "./annotations.js";
+import { CREDENTIALS_VOLUME, TOKEN_VOLUME } from "./agent-container.js";
+import { ANNOTATION, shown, type InjectionAnnotations, type Mode } from "./annotations.js";
 import { airflowMajor, appEnv, type EnvVar } from "./app-env.js";
 import { resolveCredentials } from "./credentials.js";
 import { invalid } from "./denial.js";
@@ -73,7 +73,7 @@ export function planInjection(
   const targets = selectTargets(pod, annotations.containers, settings.agent.mountPath);
   const { credentials, defaultCredential } = resolveCredentials(annotations, settings, { namespace, serviceAccount });
   const defaultSpec = credentials.find((c) => c.name === defaultCredential) as CredentialSpec;
-  const warnings: string[] = [];
+  const warnings: string[] = [...processSharingWarnings(pod)];
 
   const istio = istioAdjustment(pod, settings, namespaceLabels);
   warnings.push(...istio.warnings);
@@ -139,6 +139,13 @@ function requireToken(token: string | undefined): string {
 
 /** Pod shapes the agent cannot work in, refused up front rather than failing at run time. */
 function checkPodCanRunAgent(pod: PodView, mode: Mode): void {
+  const count = containersOf(pod).length + initContainersOf(pod).length;
+  if (count > MAX_CONTAINERS) {
+    throw invalid(`the pod has ${count} containers and init containers; avi injects pods with at most ${MAX_CONTAINERS}`);
+  }
+  checkOwnMounts(pod);
+  // Names the API server would accept: they appear in messages and the agent's audit context.
+  if (serviceAccountOf(pod).length > 253) throw invalid("spec.serviceAccountName is longer than 253 characters, which no Kubernetes name is");
   if (pod.spec.os?.name === "windows") {
     throw invalid(`${ANNOTATION.inject}: Windows pods are not supported (the agent image is Linux); remove the annotation`);
   }
@@ -151,32 +158,73 @@ function checkPodCanRunAgent(pod: PodView, mode: Mode): void {
   }
 }
 
+/**
+ * The injected volumes are the agent's: the Vault-audience token must reach no other container, and
+ * the credentials volume only read-only (the webhook adds that mount itself to selected containers).
+ */
+function checkOwnMounts(pod: PodView): void {
+  for (const container of [...initContainersOf(pod), ...containersOf(pod)]) {
+    for (const mount of container.volumeMounts ?? []) {
+      if (mount.name === TOKEN_VOLUME) {
+        throw invalid(`container ${shown(container.name)} mounts volume "${TOKEN_VOLUME}", the agent's Vault login token; only the agent may mount it — remove that mount`);
+      }
+      if (mount.name === CREDENTIALS_VOLUME && mount.readOnly !== true) {
+        throw invalid(`container ${shown(container.name)} mounts volume "${CREDENTIALS_VOLUME}" read-write; only the agent writes credentials — set readOnly: true or remove the mount`);
+      }
+    }
+  }
+}
+
+/** Other processes that can read the agent's memory or files (the Vault token, the credentials). */
+function processSharingWarnings(pod: PodView): string[] {
+  const shared = [
+    pod.spec.hostPID === true ? "hostPID" : undefined,
+    pod.spec.shareProcessNamespace === true ? "shareProcessNamespace" : undefined,
+    [...initContainersOf(pod), ...containersOf(pod)].some((c) => c.securityContext?.privileged === true) ? "a privileged container" : undefined,
+  ].filter((s) => s !== undefined);
+  return shared.length === 0 ? [] : [`the pod has ${shared.join(", ")}: other processes can read the agent's credentials and token`];
+}
+
+/** A pod needs a handful; the bound keeps the per-review work small for any request body. */
+export const MAX_CONTAINERS = 64;
+/** Names listed in a denial message. */
+const MAX_NAMES_SHOWN = 10;
+
 function selectTargets(pod: PodView, requested: readonly string[] | undefined, mountPath: string): { index: number; container: ContainerView }[] {
   const all = containersOf(pod).map((container, index) => ({ index, container }));
   if (all.length === 0) throw invalid("the pod has no containers to give credentials to");
-  const names = all.map((t) => t.container.name);
+  const byName = new Map(all.map((t) => [t.container.name, t]));
   const chosen =
     requested === undefined
       ? all.filter((t) => !NOT_SELECTED_BY_DEFAULT.has(t.container.name))
       : requested.map((name) => {
-          const hit = all.find((t) => t.container.name === name);
+          const hit = byName.get(name);
           if (hit !== undefined) return hit;
           const init = initContainersOf(pod).some((c) => c.name === name);
+          const names = [...byName.keys()];
+          const listed = names.slice(0, MAX_NAMES_SHOWN).map((n) => (n.length <= 63 ? n : shown(n, 63))).join(", ") + (names.length > MAX_NAMES_SHOWN ? ", …" : "");
           throw invalid(
             init
               ? `${ANNOTATION.containers}: "${name}" is an init container; init containers run before the agent and cannot get credentials`
-              : `${ANNOTATION.containers}: the pod has no container "${name}"${didYouMean(name, names)}; containers: ${names.join(", ")}`,
+              : `${ANNOTATION.containers}: the pod has no container "${name}"${didYouMean(name, names)}; containers: ${listed}`,
           );
         });
   if (chosen.length === 0) throw invalid(`${ANNOTATION.containers}: no container selected; name the containers that need credentials`);
   for (const { container } of chosen) {
-    // Two mounts at one path make the API server reject the pod (422).
-    const clash = (container.volumeMounts ?? []).find((m) => m.mountPath === mountPath);
+    // Two mounts at one path make the API server reject the pod (422); "/x/" and "/x" are one path.
+    const clash = (container.volumeMounts ?? []).find((m) => m.mountPath === mountPath || ((m.mountPath.endsWith("/") || m.mountPath.includes("//")) && normalisedMountPath(m.mountPath) === mountPath));
     if (clash !== undefined) {
-      throw invalid(`container "${container.name}" already mounts volume "${clash.name}" at ${mountPath}, where avi mounts credentials; move that mount`);
+      throw invalid(`container ${shown(container.name)} already mounts volume ${shown(clash.name)} at ${mountPath}, where avi mounts credentials; move that mount`);
     }
   }
   return chosen;
+}
+
+/** "/a//b/" → "/a/b", linear in the length (a regex with `\/+$` backtracks quadratically). */
+function normalisedMountPath(path: string): string {
+  if (!path.startsWith("/")) return path;
+  if (path.length > 4096) return path; // longer than PATH_MAX: no mount can be there
+  return `/${path.split("/").filter((s) => s !== "").join("/")}`;
 }
 
 function auditContext(pod: PodView, namespace: string, serviceAccount: string): AuditContext {
@@ -184,7 +232,8 @@ function auditContext(pod: PodView, namespace: string, serviceAccount: string): 
   const context: AuditContext = { namespace, serviceAccount };
   for (const [field, key] of Object.entries(AIRFLOW_CONTEXT)) {
     const value = annotations[key];
-    if (typeof value === "string" && value !== "") context[field as keyof typeof AIRFLOW_CONTEXT] = value;
+    // Airflow's ids are at most 250 characters (ID_LEN); a longer value did not come from Airflow.
+    if (typeof value === "string" && value !== "" && value.length <= 250) context[field as keyof typeof AIRFLOW_CONTEXT] = value;
   }
   return context;
 }

@@ -7,13 +7,14 @@
 import { arrayOf, boolean, describeIssue, integer, nonEmptyString, nullish, object, record, string, unknown, type Infer } from "./view-schema.js";
 
 const named = object({ name: string });
-const volumeMount = object({ name: string, mountPath: string });
+const volumeMount = object({ name: string, mountPath: string, readOnly: nullish(boolean) });
 
 const securityContext = object({
   runAsUser: nullish(integer),
   runAsGroup: nullish(integer),
   runAsNonRoot: nullish(boolean),
   fsGroup: nullish(integer),
+  privileged: nullish(boolean),
 });
 
 const container = object({
@@ -48,6 +49,8 @@ export const podSchema = object({
     automountServiceAccountToken: nullish(boolean),
     securityContext: nullish(securityContext),
     hostNetwork: nullish(boolean),
+    hostPID: nullish(boolean),
+    shareProcessNamespace: nullish(boolean),
     os: nullish(object({ name: string })),
   }),
 });

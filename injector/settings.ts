@@ -5,7 +5,7 @@
  * docs/settings.md.
  */
 import { z } from "zod";
-import { AGENT_TOKEN_DIR, CREDENTIAL_NAME, DEFAULT_ENDPOINT_PORT, DEFAULT_HEALTH_PORT, DEFAULT_OUTPUT_DIR, credentialSpecSchema, duration } from "../agent/config.js";
+import { AGENT_TOKEN_DIR, CREDENTIAL_NAME, DEFAULT_ENDPOINT_PORT, DEFAULT_HEALTH_PORT, DEFAULT_OUTPUT_DIR, RESERVED_CREDENTIAL_NAMES, credentialSpecSchema, duration, isReservedCredentialName } from "../agent/config.js";
 import { MODES } from "./annotations.js";
 import { quantityValue } from "./quantity.js";
 
@@ -129,10 +129,15 @@ export const settingsSchema = z.strictObject({
   }),
   profiles: z
     .record(
-      z.string().regex(CREDENTIAL_NAME, { message: "profile names must be 1-63 lower-case letters, digits, '-' or '_'" }),
+      z
+        .string()
+        .regex(CREDENTIAL_NAME, { message: "profile names must be 1-63 lower-case letters, digits, '-' or '_'" })
+        .refine((name) => !isReservedCredentialName(name), { message: `profile names ${RESERVED_CREDENTIAL_NAMES.join(", ")} are reserved for the agent's own files` }),
       profileSchema,
     )
-    .default({}),
+    .default({})
+    // Looked up by names from pods: a null prototype, so no name finds an inherited member.
+    .transform((profiles) => Object.assign(Object.create(null) as Record<string, Profile>, profiles)),
 });
 
 export type Settings = z.output<typeof settingsSchema>;

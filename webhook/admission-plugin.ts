@@ -41,7 +41,7 @@ function elapsedSeconds(started: bigint): number {
 }
 
 function record(metrics: WebhookMetrics, request: AdmissionRequest, result: ReviewResult): Outcome {
-  const namespace = request.namespace ?? "";
+  const namespace = metrics.namespaceLabel(request.namespace ?? "");
   if (result.kind === "ignored") return "skipped";
   if (result.kind === "internal-error") {
     metrics.errors.inc({ kind: "internal" });

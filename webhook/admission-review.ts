@@ -71,6 +71,9 @@ export function parseAdmissionReview(body: unknown): { request: AdmissionRequest
   return { error: `malformed AdmissionReview: ${describeIssue(issue, "(body)")}` };
 }
 
+/** What the API server allows as a namespace name; anything else did not come from it. */
+export const NAMESPACE_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
 export function reviewPod(
   request: AdmissionRequest,
   settings: Settings,
@@ -86,8 +89,9 @@ export function reviewPod(
   // The executor later PATCHes labels onto its pods; only creation is ours.
   if (request.operation !== "CREATE") return { response: { uid, allowed: true }, result: { kind: "ignored", reason: `operation ${request.operation}` } };
   const namespace = request.namespace ?? "";
-  if (namespace === "") {
-    const decision: Decision = { kind: "deny", code: 400, message: "request.namespace is empty: pods are namespaced", warnings: [] };
+  if (namespace === "" || !NAMESPACE_NAME.test(namespace)) {
+    const message = namespace === "" ? "request.namespace is empty: pods are namespaced" : "request.namespace is not a Kubernetes namespace name (a DNS-1123 label of at most 63 characters)";
+    const decision: Decision = { kind: "deny", code: 400, message, warnings: [] };
     return { response: denyResponse(uid, decision.code, decision.message, []), result: { kind: "decided", decision } };
   }
   let decision: Decision;

@@ -5,6 +5,8 @@ export type Outcome = "injected" | "skipped" | "denied" | "error" | "malformed";
 
 export interface WebhookMetrics {
   registry: Registry;
+  /** The namespace label value for a request: bounded (see boundedLabel). */
+  namespaceLabel: (namespace: string) => string;
   requestDuration: Histogram<"outcome">;
   injections: Counter<"namespace" | "mode">;
   denials: Counter<"namespace" | "code">;
@@ -18,12 +20,32 @@ export interface WebhookMetrics {
   driftDetected: Counter<"namespace">;
 }
 
+/** Distinct namespaces labelled before the rest share OTHER_LABEL. */
+export const MAX_NAMESPACE_LABELS = 200;
+export const OTHER_LABEL = "other";
+
+/**
+ * Label values from requests are attacker-chosen (anyone who reaches the Service can POST a review
+ * with any namespace): each distinct value is a series held forever. Values that are not Kubernetes
+ * names, and every value after the first `max` distinct ones, become OTHER_LABEL.
+ */
+export function boundedLabel(max: number, valid: RegExp = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/): (value: string) => string {
+  const seen = new Set<string>();
+  return (value) => {
+    if (seen.has(value)) return value;
+    if (seen.size >= max || !valid.test(value)) return OTHER_LABEL;
+    seen.add(value);
+    return value;
+  };
+}
+
 export function createMetrics(options: { processMetrics?: boolean } = {}): WebhookMetrics {
   const registry = new Registry();
   if (options.processMetrics !== false) collectDefaultMetrics({ register: registry });
   const registers = [registry];
   return {
     registry,
+    namespaceLabel: boundedLabel(MAX_NAMESPACE_LABELS),
     requestDuration: new Histogram({
       name: "avi_webhook_request_duration_seconds",
       help: "Time to decide on an AdmissionReview and encode the reply (after body parsing), by outcome.",

@@ -12,6 +12,7 @@ import { type Settings } from "../injector/settings.js";
 import { parseSettingsText } from "../injector/load-settings.js";
 import { createAdmissionHandler } from "./admission-handler.js";
 import { admissionPlugin } from "./admission-plugin.js";
+import { limitConnections, SERVER_TLS_OPTIONS } from "./connection-limits.js";
 import { FileReloader } from "./file-reloader.js";
 import { healthPlugin, metricsPlugin } from "./health-plugin.js";
 import { createMetrics, type WebhookMetrics } from "./metrics.js";
@@ -109,7 +110,7 @@ export async function createWebhookServer(options: WebhookServerOptions): Promis
   }
 
   const app = Fastify({
-    https: initialTls.options,
+    https: { ...initialTls.options, ...SERVER_TLS_OPTIONS },
     // No per-request child loggers (they cost more than the review itself); we log one line per review.
     logger: false,
     bodyLimit: BODY_LIMIT_BYTES,
@@ -118,8 +119,7 @@ export async function createWebhookServer(options: WebhookServerOptions): Promis
     return503OnClosing: true,
   });
   listener.server = app.server;
-  // Above keepAliveTimeout so an idle keep-alive connection is never cut by the headers timer.
-  app.server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 5_000;
+  limitConnections(app.server);
 
   // The API server always sends application/json; anything else is a client mistake (400, not 415).
   app.removeContentTypeParser("text/plain");

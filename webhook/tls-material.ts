@@ -4,6 +4,7 @@
  */
 import { X509Certificate } from "node:crypto";
 import { createSecureContext, type SecureContextOptions } from "node:tls";
+import { TLS_CIPHERS } from "./connection-limits.js";
 
 export const TLS_MIN_VERSION = "TLSv1.2";
 
@@ -14,7 +15,7 @@ export interface TlsMaterial {
 }
 
 export function loadTlsMaterial([cert = "", key = ""]: readonly string[]): TlsMaterial {
-  const options: SecureContextOptions = { cert, key, minVersion: TLS_MIN_VERSION };
+  const options: SecureContextOptions = { cert, key, minVersion: TLS_MIN_VERSION, ciphers: TLS_CIPHERS };
   try {
     createSecureContext(options);
   } catch (err) {

@@ -34,7 +34,7 @@ function specs(...inputs: Record<string, unknown>[]): CredentialSpec[] {
 
 const [rgw, aws] = specs(
   { name: "rgw", path: "aws/sts/rgw", format: "aws", endpoint: "http://rgw.ceph.svc:8080", region: "default", airflowConnId: "rgw_default" },
-  { name: "aws", path: "aws/creds/app", format: "aws" },
+  { name: "app", path: "aws/creds/app", format: "aws" },
 ) as [CredentialSpec, CredentialSpec];
 
 const published: PublishedCredential[] = [
@@ -80,13 +80,13 @@ describe("formats", () => {
   it("aws/config: one credential_process profile per credential with endpoint and region, no [default]", () => {
     const fixture = ini(readShared("fixtures/airflow/synthesized/aws-config-credential-process.ini"));
     const config = ini(renderAwsConfig([rgw, aws], "/var/run/secrets/airflow-vault"));
-    expect([...config.keys()]).toEqual(["profile rgw", "profile aws"]);
+    expect([...config.keys()]).toEqual(["profile rgw", "profile app"]);
     expect(Object.fromEntries(config.get("profile rgw") ?? [])).toEqual({
       credential_process: "/bin/cat /var/run/secrets/airflow-vault/rgw.json",
       endpoint_url: "http://rgw.ceph.svc:8080",
       region: "default",
     });
-    expect(config.get("profile aws")?.get("credential_process")).toMatch(/^\/bin\/cat \/var\/run\/secrets\/airflow-vault\/aws\.json$/);
+    expect(config.get("profile app")?.get("credential_process")).toMatch(/^\/bin\/cat \/var\/run\/secrets\/airflow-vault\/app\.json$/);
     // Same keys as the fixture's profile, which botocore's ProcessProvider reads.
     for (const key of fixture.get("default")?.keys() ?? []) expect(config.get("profile rgw")?.has(key)).toBe(true);
   });
@@ -94,10 +94,10 @@ describe("formats", () => {
   it("aws/credentials: an INI snapshot shaped like the fixture, one section per credential", () => {
     const fixture = ini(readShared("fixtures/airflow/synthesized/aws-shared-credentials.ini"));
     const creds = ini(renderAwsSharedCredentials(published));
-    expect([...creds.keys()]).toEqual(["rgw", "aws"]);
+    expect([...creds.keys()]).toEqual(["rgw", "app"]);
     expect([...(creds.get("rgw")?.keys() ?? [])]).toEqual([...(fixture.get("default")?.keys() ?? [])]);
-    expect(creds.get("aws")?.has("aws_session_token")).toBe(false);
-    expect(creds.get("aws")?.get("aws_secret_access_key")).toBe("it's $secret");
+    expect(creds.get("app")?.has("aws_session_token")).toBe(false);
+    expect(creds.get("app")?.get("aws_secret_access_key")).toBe("it's $secret");
   });
 
   it("<name>.env sources in a POSIX shell, quoting only what needs it", async () => {
@@ -149,7 +149,7 @@ describe("formats", () => {
 
   it("renders every file docs/agent.md lists, plus status", () => {
     const files = renderOutputFiles([rgw, aws], published, "/d", "{}\n");
-    expect([...files.keys()].sort()).toEqual(["airflow/connections.json", "aws.env", "aws.json", "aws/config", "aws/credentials", "rgw.env", "rgw.json", "status.json"]);
+    expect([...files.keys()].sort()).toEqual(["airflow/connections.json", "app.env", "app.json", "aws/config", "aws/credentials", "rgw.env", "rgw.json", "status.json"]);
   });
 });
 

@@ -262,7 +262,8 @@ describe("vault client: retries", () => {
     stub = await startHttpStub(json(429, { errors: ["lease count quota exceeded"] }, { "retry-after": "600" }));
     const { client, sleeps } = harness(stub.url);
     const err = await failure(client.read("hvs.t", "aws/sts/etl", { minting: true }));
-    expect(err.retryAfterMs).toBe(600_000);
+    // 600 s asked, capped at the auth backoff's maximum (5 min).
+    expect(err.retryAfterMs).toBe(300_000);
     expect(sleeps).toEqual([]);
     expect(stub.requests).toHaveLength(1);
   });
@@ -360,16 +361,27 @@ describe("vault client: TLS and redirects", () => {
     expect(untrusted.attempts).toHaveLength(1);
   });
 
-  it("follows one standby redirect with the same method, body and token", async () => {
-    const active = await startHttpStub(json(200, AUTH));
+  it("follows one same-origin redirect with the same method, body and token", async () => {
+    stub = await startHttpStub(json(200, AUTH));
+    stub.next(json(307, { errors: [] }, { location: "/v1/auth/token/renew-self?moved=1" }));
+    const { client } = harness(stub.url);
+    await client.renewSelf("hvs.t", 60);
+    expect(stub.requests).toHaveLength(2);
+    expect(stub.requests[1]).toMatchObject({ method: "POST", body: JSON.stringify({ increment: 60 }) });
+    expect(stub.requests[1]?.headers["x-vault-token"]).toBe("hvs.t");
+  });
+
+  it("refuses a redirect to another origin: neither the token nor the login JWT leaves", async () => {
+    const other = await startHttpStub(json(200, AUTH));
     try {
-      stub = await startHttpStub(json(307, { errors: [] }, { location: `${active.url}/v1/auth/token/renew-self` }));
+      stub = await startHttpStub(json(307, { errors: [] }, { location: `${other.url}/v1/auth/kubernetes/login` }));
       const { client } = harness(stub.url);
-      await client.renewSelf("hvs.t", 60);
-      expect(active.requests[0]).toMatchObject({ method: "POST", body: JSON.stringify({ increment: 60 }) });
-      expect(active.requests[0]?.headers["x-vault-token"]).toBe("hvs.t");
+      const err = await failure(client.login("jwt.secret.value"));
+      expect(err.message).toMatch(/refusing redirect from http:\/\/127\.0\.0\.1:\d+ to http:\/\/127\.0\.0\.1:\d+: the request carries the Vault token or login JWT/);
+      expect((await failure(client.renewSelf("hvs.t", 60))).message).toMatch(/refusing redirect/);
+      expect(other.requests).toHaveLength(0);
     } finally {
-      await active.close();
+      await other.close();
     }
   });
 
@@ -379,5 +391,49 @@ describe("vault client: TLS and redirects", () => {
     const { client } = harness(stub.url, { caCert: cert });
     const err = await failure(client.renewSelf("hvs.t", 0));
     expect(err.message).toMatch(/TLS downgrade/);
+  });
+});
+
+describe("vault client: hostile or broken Vault (issue 11)", () => {
+  it.each([
+    ["0", 0],
+    ["absurd", 1e13],
+    ["negative", -5],
+  ])("a token lease_duration that is %s is a named invalid-response error", async (_what, ttl) => {
+    stub = await startHttpStub(json(200, { ...AUTH, auth: { ...AUTH.auth, lease_duration: ttl } }));
+    const err = await failure(harness(stub.url).client.login("jwt"));
+    expect(err.kind).toBe("invalid-response");
+    expect(err.message).toMatch(/lease_duration/);
+  });
+
+  it("a leased secret with lease_duration 0 or an absurd one is refused; a lease-less KV secret with 0 is fine", async () => {
+    stub = await startHttpStub(json(200, { ...STS, lease_duration: 0 }));
+    expect((await failure(harness(stub.url).client.read("hvs.t", "aws/sts/etl"))).message).toMatch(/unusable secret lease_duration 0/);
+    await stub.close();
+    stub = await startHttpStub(json(200, { ...STS, lease_duration: 1e13 }));
+    expect((await failure(harness(stub.url).client.read("hvs.t", "aws/sts/etl"))).message).toMatch(/unusable secret lease_duration 10000000000000/);
+    await stub.close();
+    stub = await startHttpStub(json(200, { ...STS, lease_id: "", lease_duration: 0 }));
+    expect((await harness(stub.url).client.read("hvs.t", "secret/data/x")).leaseDurationS).toBe(0);
+  });
+
+  it("caps a non-JSON error body and strips control characters", async () => {
+    const page = `<html>\u001b[31m${"x".repeat(100_000)}</html>`;
+    stub = await startHttpStub((_req, res) => {
+      res.writeHead(502, { "content-type": "text/html" });
+      res.end(page);
+    });
+    const err = await failure(harness(stub.url, { maxRetries: 0 }).client.read("hvs.t", "secret/data/x"));
+    expect(err.message.length).toBeLessThan(400);
+    // eslint-disable-next-line no-control-regex
+    expect(err.message).not.toMatch(/[\u0000-\u001f]/);
+  });
+
+  it.each(["aws/%2e%2e/%2e%2e/sys/health", "aws\\..\\sys/health", "aws/../sim/clock"])("refuses to send the token to %s", async (path) => {
+    stub = await startHttpStub(json(200, STS));
+    const err = await failure(harness(stub.url).client.read("hvs.t", path));
+    expect(err.kind).toBe("bad-request");
+    expect(err.message).toMatch(/refusing a Vault path/);
+    expect(stub.requests).toHaveLength(0);
   });
 });

@@ -78,7 +78,7 @@ describe("annotations", () => {
       ],
     });
     expect(errors({ ...on, "airflow-vault.io/credential.a.path": "/v1/aws/x", "airflow-vault.io/credential.a.ttl": "soon" })).toEqual([
-      'airflow-vault.io/credential.a.path: must be a Vault API path without a leading "/" or "v1/" and without "..", e.g. "aws/sts/etl"',
+      'airflow-vault.io/credential.a.path: must be a Vault API path of plain segments (no leading "/" or "v1/", no "." or "..", no "%", "\\", "?", "#" or spaces), e.g. "aws/sts/etl"',
       'airflow-vault.io/credential.a.ttl: invalid duration "soon": use a number of seconds or Go form like "90s", "15m", "1h30m"',
     ]);
     expect(errors({ ...on, "airflow-vault.io/credentials": "a", "airflow-vault.io/credential.a.path": "aws/x" })[0]).toMatch(/"a" is also listed in airflow-vault.io\/credentials/);
