@@ -15,7 +15,7 @@ import { admit } from "../injector/admit.js";
 import { parseSettings, type SettingsInput } from "../injector/settings.js";
 import type { SimClock } from "../sim/vault/clock.js";
 import { AVI_BIN } from "../test/support/agent-process.js";
-import { REPO_ROOT } from "../test/support/shared.js";
+import { REPO_ROOT } from "../test/support/repo.js";
 import type { Container } from "../test/support/pod-container.js";
 
 type Obj = Record<string, unknown>;

@@ -56,7 +56,7 @@ describe("avi inject", () => {
 
   it("injects workload templates (Deployment, Job, CronJob) and passes other kinds through", async () => {
     const deployment = celeryWorkerDeployment();
-    const [job] = multiDocument("fixtures", "k8s", "website", "job-sidecar.yaml");
+    const [job] = multiDocument("k8s", "website", "job-sidecar.yaml");
     const jobTemplate = ((job as Obj)["spec"] as Obj)["template"] as Obj;
     const cronJob = { apiVersion: "batch/v1", kind: "CronJob", metadata: { name: "nightly", namespace: "airflow" }, spec: { schedule: "@daily", jobTemplate: { spec: { template: annotate(jobTemplate) } } } };
     const annotatedJob = { ...(job as Obj), metadata: { name: "myjob", namespace: "airflow" }, spec: { ...((job as Obj)["spec"] as Obj), template: annotate(jobTemplate) } };

@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AVI_BIN, cleanEnv, run, startAgentProcess, type AgentProcess, type AgentStatus } from "../support/agent-process.js";
-import { REPO_ROOT } from "../support/shared.js";
+import { REPO_ROOT } from "../support/repo.js";
 import { STAGE_POD, stageAgentConfig, startVaultStage, type VaultStage } from "../support/vault-stage.js";
 
 const PYTHON = "/usr/bin/python3";

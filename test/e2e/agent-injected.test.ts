@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OUTPUT_FILES } from "../../agent/config.js";
 import { startKubernetesAuthStack, type KubernetesAuthStack } from "../../sim/vault/index.js";
 import { AVI_BIN, cleanEnv, run, until } from "../support/agent-process.js";
-import { REPO_ROOT } from "../support/shared.js";
+import { REPO_ROOT } from "../support/repo.js";
 import type { Container } from "../support/pod-container.js";
 
 interface Pod {

@@ -18,7 +18,7 @@ import { restrictedViolations } from "../../sim/apiserver/admission/pod-security
 import { schemaErrors, validationErrors } from "../../sim/apiserver/admission/pod-validation.js";
 import { af3WorkerPod, annotate, type Obj } from "../support/fixtures.js";
 import { INJECTED_VOLUMES } from "../support/injection-checks.js";
-import { REPO_ROOT } from "../support/shared.js";
+import { REPO_ROOT } from "../support/repo.js";
 import { SERVICE, startWebhookEnv } from "../support/webhook-env.js";
 
 const AVI = join(REPO_ROOT, "dist", "avi.js");

@@ -19,7 +19,7 @@ import { renderCredentialProcess } from "../../agent/credential-process.js";
 import type { PublishedCredential } from "../../agent/published-credential.js";
 import { startVaultSim, type VaultSim } from "../../sim/vault/index.js";
 import { cleanEnv, run, until } from "../support/agent-process.js";
-import { REPO_ROOT } from "../support/shared.js";
+import { REPO_ROOT } from "../support/repo.js";
 import { CEPH_MISSING_REASON, cephPackagesPresent, rotateStaticKey, startCephRgw, writeKvV2, type CephRgw, type S3Key } from "./ceph/ceph-rgw.js";
 
 const PYTHON = "/usr/bin/python3";

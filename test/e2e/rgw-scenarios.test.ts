@@ -18,7 +18,7 @@ import { startPodPipeline, type PodPipeline } from "../../sim/pipeline/index.js"
 import { inRepo, nodeLayer, NODE_IN_CONTAINER, repoLayer, type ImageTable, type PodResult, type RunningPod } from "../../sim/kubelet/index.js";
 import { watchCredentialFiles } from "./credential-files-watch.js";
 import { af3WorkerPod, annotate, type Obj } from "../support/fixtures.js";
-import { REPO_ROOT } from "../support/shared.js";
+import { REPO_ROOT } from "../support/repo.js";
 import { CEPH_MISSING_REASON, cephPackagesPresent, rotateStaticKey, startCephRgw, writeKvV2, type CephRgw, type S3Key } from "./ceph/ceph-rgw.js";
 
 const PYTHON = "/usr/bin/python3";

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseSettings, parseSettingsText, vaultPort, matchesAny } from "../../injector/settings.js";
 import { quantityValue } from "../../injector/quantity.js";
-import { REPO_ROOT } from "../support/shared.js";
+import { REPO_ROOT } from "../support/repo.js";
 
 const minimal = { vault: { address: "https://vault.vault.svc:8200" }, agent: { image: "avi:1" } };
 

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { AGENT_NODE_OPTIONS } from "../../agent/config.js";
-import { REPO_ROOT } from "./shared.js";
+import { REPO_ROOT } from "./repo.js";
 
 export interface AgentProcess {
   readonly child: ChildProcess;
