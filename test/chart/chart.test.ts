@@ -6,11 +6,12 @@
  * ask, no self-interception), TLS per mode, HA, PSS, the settings ConfigMap the webhook parses, the
  * Deployment args the webhook's CLI accepts.
  */
-import { describe, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { parseSettingsText } from "../../injector/settings.js";
 import { flagSources, parseWebhookArgs } from "../../cli/commands/webhook.js";
 import { resolveWebhookOptions } from "../../webhook/options.js";
 import { restrictedViolations } from "../../sim/apiserver/admission/pod-security.js";
+import { describeWithTools } from "../support/tools.js";
 import { ChartValuesError, renderChart, renderChartText, type RenderOptions, type RenderedObject } from "./render.js";
 
 type Obj = Record<string, unknown>;
@@ -71,7 +72,7 @@ function webhookOptions(objects: RenderedObject[]) {
 
 const CA = Buffer.from("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n").toString("base64");
 
-describe("default values", () => {
+describeWithTools(["go"], "default values", () => {
   it("renders exactly the expected objects, all valid", async () => {
     const objects = await rendered();
     expect(kinds(objects)).toEqual([
@@ -162,7 +163,7 @@ describe("default values", () => {
   });
 });
 
-describe("TLS modes", () => {
+describeWithTools(["go"], "TLS modes", () => {
   it("certManager: self-signed CA chain, serving Certificate for the Service, inject-ca-from, files mounted", async () => {
     const objects = await rendered({ values: [{ tls: { mode: "certManager" } }] });
     expect(kinds(objects).filter((k) => /^(Certificate|Issuer)\//.test(k))).toEqual([
@@ -206,7 +207,7 @@ describe("TLS modes", () => {
   });
 });
 
-describe("value sets", () => {
+describeWithTools(["go"], "value sets", () => {
   it("3 replicas with the drift report: RBAC for pods and events, flags on", async () => {
     const objects = await rendered({ set: ["replicaCount=3", "driftReport.enabled=true", "priorityClassName=system-cluster-critical"] });
     expect((one(objects, "Deployment")["spec"] as Obj)["replicas"]).toBe(3);
@@ -281,7 +282,7 @@ describe("value sets", () => {
   });
 });
 
-describe("values.schema.json (checked before rendering, like Helm)", () => {
+describeWithTools(["go"], "values.schema.json (checked before rendering, like Helm)", () => {
   const rejects = async (values: Obj, ...messages: string[]): Promise<void> => {
     const error = await renderChartText({ values: [values] }).then(
       () => undefined,
@@ -296,7 +297,7 @@ describe("values.schema.json (checked before rendering, like Helm)", () => {
     await rejects({ replicaCount: "2" }, "replicaCount: must be integer");
     await rejects({ tls: { mode: "auto" } }, 'tls.mode: must be one of "selfIssued", "certManager", "secret"');
     await rejects({ agent: { tokenExpirationSeconds: 60 } }, "agent.tokenExpirationSeconds: must be >= 600");
-    await rejects({ profiles: { "Bad Name": { path: "a", format: "aws" } } }, "profiles: property name must be valid");
+    await rejects({ profiles: { "Bad Name": { path: "a", format: "aws" } } }, `profiles: key "Bad Name" must match pattern`);
     await rejects({ profiles: { etl: { path: "aws/sts/etl", format: "s3" } } }, "profiles.etl.format: must be one of");
     await rejects({ vault: { adress: "x" } }, 'vault: additional property "adress" is not allowed');
     await rejects({ podLabels: { "app.kubernetes.io/name": "x" } }, "podLabels: must NOT be valid");
