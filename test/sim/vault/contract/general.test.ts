@@ -1,5 +1,5 @@
 // Contract tests for reference/vault-api.md §1 (general HTTP contract), run against the simulator and,
-// when VAULT_ADDR/VAULT_TOKEN are set, against a real Vault.
+// when AVI_REAL_VAULT_ADDR/AVI_REAL_VAULT_TOKEN are set, against a real Vault.
 import { expect, it } from "vitest";
 import { describeContract } from "../support/target.js";
 
