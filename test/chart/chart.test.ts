@@ -6,13 +6,15 @@
  * ask, no self-interception), TLS per mode, HA, PSS, the settings ConfigMap the webhook parses, the
  * Deployment args the webhook's CLI accepts.
  */
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { expect, it } from "vitest";
 import { parseSettingsText } from "../../injector/settings.js";
 import { flagSources, parseWebhookArgs } from "../../cli/commands/webhook.js";
 import { resolveWebhookOptions } from "../../webhook/options.js";
 import { restrictedViolations } from "../../sim/apiserver/admission/pod-security.js";
 import { describeWithTools } from "../support/tools.js";
-import { ChartValuesError, renderChart, renderChartText, type RenderOptions, type RenderedObject } from "./render.js";
+import { ChartValuesError, CHART_DIR, renderChart, renderChartText, type RenderOptions, type RenderedObject } from "./render.js";
 
 type Obj = Record<string, unknown>;
 
@@ -76,11 +78,11 @@ describeWithTools(["go"], "default values", () => {
   it("renders exactly the expected objects, all valid", async () => {
     const objects = await rendered();
     expect(kinds(objects)).toEqual([
-      "ClusterRole/avi-airflow-vault-injector-avi-system",
-      "ClusterRoleBinding/avi-airflow-vault-injector-avi-system",
+      "ClusterRole/airflow-vault-injector.avi-airflow-vault-injector.avi-system",
+      "ClusterRoleBinding/airflow-vault-injector.avi-airflow-vault-injector.avi-system",
       "ConfigMap/avi-airflow-vault-injector-settings",
       "Deployment/avi-airflow-vault-injector",
-      "MutatingWebhookConfiguration/avi-airflow-vault-injector-avi-system",
+      "MutatingWebhookConfiguration/airflow-vault-injector.avi-airflow-vault-injector.avi-system",
       "PodDisruptionBudget/avi-airflow-vault-injector",
       "Role/avi-airflow-vault-injector",
       "RoleBinding/avi-airflow-vault-injector",
@@ -118,6 +120,25 @@ describeWithTools(["go"], "default values", () => {
     const service = one(objects, "Service");
     expect((service["spec"] as Obj)["selector"]).toEqual(Object.fromEntries(Object.entries(podLabels).filter(([k]) => k === "app.kubernetes.io/name" || k === "app.kubernetes.io/instance")));
     expect((service["spec"] as { ports: Obj[] }).ports[0]).toMatchObject({ port: 443, targetPort: "https" });
+  });
+
+  it("names the MutatingWebhookConfiguration so the API server calls it before Istio's, whatever the release name", async () => {
+    // The API server runs mutating webhooks in the order of their configurations' names (Go string
+    // order): kubernetes/kubernetes staging/src/k8s.io/apiserver/pkg/admission/configuration/
+    // mutating_webhook_manager.go, getMutatingWebhookConfigurations (sort.SliceStable … ByName).
+    for (const releaseName of ["avi", "zz-top", "vault-injector", "my-release"]) {
+      const objects = await rendered({ releaseName });
+      const name = one(objects, "MutatingWebhookConfiguration").metadata.name;
+      for (const istio of ["istio-sidecar-injector", "istio-sidecar-injector-1-24", "istio-revision-tag-default"]) expect(name < istio, `${name} < ${istio}`).toBe(true);
+      expect(argsOf(objects)).toContain(`--webhook-configuration=${name}`);
+    }
+  });
+
+  it("NOTES.txt points at the documentation by the chart's home URL, not at paths in a checkout", async () => {
+    const notes = await readFile(join(CHART_DIR, "templates", "NOTES.txt"), "utf8");
+    expect(notes).toContain("{{ .Chart.Home }}/blob/v{{ .Chart.AppVersion }}/docs/airflow.md");
+    expect(notes).not.toMatch(/(^|[\s,(])docs\/\w+\.md/);
+    expect(await readFile(join(CHART_DIR, "Chart.yaml"), "utf8")).toMatch(/^home: https:\/\/\S+$/m);
   });
 
   it("runs two PSS-restricted replicas with a PDB, spread and anti-affinity, probes on /readyz and /healthz", async () => {
