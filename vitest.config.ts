@@ -4,7 +4,7 @@ import { defineConfig } from "vitest/config";
 // `e2e` (real Ceph RGW, real SDKs, processes started from dist/avi.js; needs `npm run build`) and
 // `e2e-slow` (the same kind, minutes each: run by `npm run test:slow`, `npm run test:all` and .ci/run).
 // The skip-summary reporter lists every skipped test's reason at the end and reports long files' progress.
-const E2E_SLOW = ["test/e2e/rgw-scenarios.test.ts", "test/e2e/fault-matrix.test.ts"];
+const E2E_SLOW = ["test/e2e/rgw-scenarios.test.ts", "test/e2e/fault-matrix.test.ts", "test/e2e/ceph-rgw.test.ts"];
 
 // The AWS SDK warns on every Node below its next minimum (22) that future SDK releases will not run
 // there. The image ships Node 24 and CI runs the unit suite on it too; on an older host Node the
