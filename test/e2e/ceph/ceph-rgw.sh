@@ -2,7 +2,8 @@
 # ceph-rgw.sh up DIR | down DIR — a throwaway single-node Ceph for the e2e tests: 1 ceph-mon, 1 ceph-osd
 # (memstore: data lives in RAM), 1 radosgw (S3 + STS + admin ops). No systemd, no containers, every socket
 # on 127.0.0.1, every file (conf, keyring, logs, pids, admin sockets) under DIR. Facts (and the pitfalls
-# each setting avoids) from /work/shared/reference/ceph-rgw.md; the numbers below are its section numbers.
+# each setting avoids) from Ceph 16.2 (Debian's pacific): doc/radosgw/config-ref.rst, doc/radosgw/STS.rst,
+# src/vstart.sh; the § numbers below label the team's notes on those sources.
 #
 #   up DIR    DIR must not exist or be empty. Picks free ports (mon, rgw; the OSD gets a random 40-port
 #             window below the kernel's ephemeral range). Prints nothing on stdout but DIR; writes

@@ -2,10 +2,11 @@
 """Scenario 7: read the agent's airflow/connections.json the way Airflow's LocalFilesystemBackend does, build
 a boto3 client from the `aws` connection the way the Amazon provider's AwsBaseHook does, and reach the store.
 Airflow itself is not installable here, so its rules are re-implemented from
-/work/shared/reference/airflow-and-aws-sdks.md §2.1 (airflow.secrets.local_filesystem @1579160d:
+apache/airflow (airflow.secrets.local_filesystem @1579160d:
 _parse_secret_file, _parse_json_file/_parse_env_file/_parse_yaml_file, _create_connection,
 load_connections_dict; airflow.models.connection.Connection.__init__/_parse_from_uri/_validate_extra) and
-§2.3 (AwsConnectionWrapper: credentials and endpoint precedence).
+the Amazon provider (airflow.providers.amazon.aws.utils.connection_wrapper.AwsConnectionWrapper:
+credentials and endpoint precedence).
 
 Usage: airflow_conn_check.py CONNECTIONS_FILE CONN_ID BUCKET
 Prints one JSON line {"ok","connId","connType","accessKeyId","hasSessionToken","endpoint","region","bucket","key"}
