@@ -6,6 +6,7 @@
  * ask, no self-interception), TLS per mode, HA, PSS, the settings ConfigMap the webhook parses, the
  * Deployment args the webhook's CLI accepts.
  */
+import { spawnSync } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { expect, it } from "vitest";
@@ -312,6 +313,18 @@ describeWithTools(["go"], "values.schema.json (checked before rendering, like He
     expect(error).toBeInstanceOf(ChartValuesError);
     for (const m of messages) expect((error as Error).message).toContain(m);
   };
+  it("npm run chart:render: YAML only on stdout; an error from the Go renderer is one `Error:` line on stderr", () => {
+    const tsx = join(CHART_DIR, "..", "..", "node_modules", ".bin", "tsx");
+    const cli = join(CHART_DIR, "..", "..", "test", "chart", "render-cli.ts");
+    const ok = spawnSync(tsx, [cli, "--set", "replicaCount=1"], { encoding: "utf8" });
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toMatch(/^---\n# Source: /);
+    const bad = spawnSync(tsx, [cli, "--set", "oops"], { encoding: "utf8" });
+    expect(bad.status).toBe(1);
+    expect(bad.stdout).toBe("");
+    expect(bad.stderr).toBe('Error: --set "oops": expected key=value\n');
+  }, 60_000);
+
   it("rejects unknown keys, wrong types and out-of-range values with the path", async () => {
     await rejects({ replicas: 2 }, '(root): additional property "replicas" is not allowed');
     await rejects({ webhook: { timeoutSeconds: 30 } }, "webhook.timeoutSeconds: must be <= 10");
