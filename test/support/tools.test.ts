@@ -20,7 +20,7 @@ afterEach(() => {
 
 it("a tool missing from PATH: the reason names it and the Debian packages that install it", async () => {
   const tools = await toolsWith({ PATH: empty, CI: "" });
-  expect(tools.missingTools(["go"])).toBe("needs go (go not found; apt-get install golang-go golang-github-masterminds-sprig-dev golang-k8s-sigs-yaml-dev)");
+  expect(tools.missingTools(["go"])).toBe("needs go (go not found or not executable; apt-get install golang-go golang-github-masterminds-sprig-dev golang-k8s-sigs-yaml-dev)");
   expect(tools.missingTools([])).toBeUndefined();
   rmSync(empty, { recursive: true, force: true });
 });
@@ -30,7 +30,7 @@ it("requireTools skips with that reason, or fails under CI=true", async () => {
   const ctx = { skip: (note?: string) => void skipped.push(note) } as unknown as TestContext;
   const local = await toolsWith({ PATH: "/nonexistent", CI: "" });
   local.requireTools(ctx, "go");
-  expect(skipped).toEqual([expect.stringMatching(/^needs go \(go not found; apt-get install golang-go /)]);
+  expect(skipped).toEqual([expect.stringMatching(/^needs go \(go not found or not executable; apt-get install golang-go /)]);
   const ci = await toolsWith({ PATH: "/nonexistent", CI: "true" });
   expect(() => ci.requireTools(ctx, "go")).toThrow(/^CI=true and a tool the tests need is missing: needs go \(go not found/);
   expect(skipped).toHaveLength(1);

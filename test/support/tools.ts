@@ -48,7 +48,7 @@ export function onPath(name: string): string | undefined {
 
 const binaries = (...names: string[]) => (): string | undefined => {
   const absent = names.filter((n) => (n.startsWith("/") ? !executable(n) : onPath(n) === undefined));
-  return absent.length === 0 ? undefined : `${absent.join(", ")} not found`;
+  return absent.length === 0 ? undefined : `${absent.join(", ")} not found or not executable`;
 };
 
 const pythonModule = (module: string) => (): string | undefined => {
