@@ -16,7 +16,7 @@ import { type SettingsInput } from "../injector/settings.js";
 import { parseSettings } from "../injector/load-settings.js";
 import type { SimClock } from "../sim/vault/time/clock.js";
 import { AVI_BIN } from "../test/support/agent-process.js";
-import { REPO_ROOT } from "../test/support/shared.js";
+import { REPO_ROOT } from "../test/support/repo.js";
 import type { Container } from "../test/support/pod-container.js";
 
 type Obj = Record<string, unknown>;

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { REPO_ROOT } from "../test/support/shared.js";
+import { REPO_ROOT } from "../test/support/repo.js";
 import { kubeApiAccessVolume } from "../sim/apiserver/admission/defaulting.js";
 
 type Obj = Record<string, unknown>;

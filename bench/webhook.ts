@@ -26,7 +26,7 @@ import { admit } from "../injector/admit.js";
 import { parseSettingsText } from "../injector/load-settings.js";
 import { createTestCertificateAuthority } from "../sim/tls/certificate-authority.js";
 import { serviceDnsName } from "../sim/apiserver/admission/webhook-client.js";
-import { REPO_ROOT } from "../test/support/shared.js";
+import { REPO_ROOT } from "../test/support/repo.js";
 import { serializeReview, reviewPod, parseAdmissionReview } from "../webhook/admission-review.js";
 import { realisticPod } from "./realistic-pod.js";
 

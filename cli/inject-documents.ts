@@ -8,6 +8,7 @@ import { parseAllDocuments } from "yaml";
 import { newEndpointToken } from "../agent/endpoint-token.js";
 import { inputsNeeded } from "../injector/admission-inputs.js";
 import { admit, type Decision } from "../injector/admit.js";
+import { PREFIX } from "../injector/annotations.js";
 import type { Settings } from "../injector/settings.js";
 
 type Obj = Record<string, unknown>;
@@ -53,6 +54,19 @@ export function parseDocuments(text: string, source: string): unknown[] {
   return values;
 }
 
+/**
+ * kubectl's rule: `-n` may fill in a missing namespace but never override one the object sets (the
+ * object would be admitted, and later applied, somewhere else than it says).
+ */
+export function namespaceConflict(document: unknown, namespaceOverride: string | undefined): string | undefined {
+  if (namespaceOverride === undefined || !isObject(document) || !isObject(document["metadata"])) return undefined;
+  const own = document["metadata"]["namespace"];
+  if (typeof own !== "string" || own === "" || own === namespaceOverride) return undefined;
+  const kind = typeof document["kind"] === "string" ? document["kind"] : "object";
+  const name = typeof document["metadata"]["name"] === "string" ? document["metadata"]["name"] : "<unnamed>";
+  return `${kind}/${name} sets namespace "${own}", which does not match --namespace "${namespaceOverride}": drop -n, or pass -n ${own}`;
+}
+
 export function injectDocument(document: unknown, settings: Settings, namespaceOverride?: string): DocumentResult {
   if (!isObject(document)) return { ref: "<non-object>", document, note: "not a Kubernetes object" };
   const kind = typeof document["kind"] === "string" ? document["kind"] : "<no kind>";
@@ -68,9 +82,19 @@ export function injectDocument(document: unknown, settings: Settings, namespaceO
   // A workload's template is injected once here, so all its pods share the token (docs/settings.md).
   // No cluster to ask here: namespace labels are not looked up (Istio is judged from the pod alone).
   const decision = admit({ object: template, namespace, settings, ...(inputsNeeded(template, settings).endpointToken && { endpointToken: newEndpointToken() }) });
+  if (decision.kind === "skip" && path.length > 0 && misplacedAnnotations(metadata, template)) {
+    const where = [...path, "metadata", "annotations"].join(".");
+    return { ref, document, decision, note: `its ${PREFIX} annotations are on the ${kind}'s own metadata, which the webhook never sees: move them to ${where} (the pod template)` };
+  }
   if (decision.kind !== "inject") return { ref, document, decision };
   const patched = jsonpatch.applyPatch(structuredClone(template), decision.patch, true, false).newDocument;
   return { ref, document: replaceAt(document, path, patched), decision };
+}
+
+/** Our annotations on a workload's own metadata while its pod template has none of them. */
+function misplacedAnnotations(metadata: Obj, template: Obj): boolean {
+  const ours = (m: unknown): boolean => isObject(m) && isObject(m["annotations"]) && Object.keys(m["annotations"]).some((k) => k.startsWith(PREFIX));
+  return ours(metadata) && !ours(template["metadata"]);
 }
 
 function replaceAt(root: Obj, path: readonly string[], value: unknown): unknown {

@@ -21,8 +21,10 @@ export function parseSettings(value: unknown, source = "settings"): Settings {
   }
   const lines = result.error.issues.map((issue) => {
     const where = issue.path.length > 0 ? issue.path.join(".") : "(top level)";
-    const message =
-      issue.code === "unrecognized_keys"
+    const missing = issue.code === "invalid_type" && issue.path.length > 0 && valueAt(value, issue.path) === undefined;
+    const message = missing
+      ? `is required${REQUIRED_HINT[where] !== undefined ? `: ${REQUIRED_HINT[where]}` : ""}`
+      : issue.code === "unrecognized_keys"
         ? `unknown key ${issue.keys.map((k) => `"${k}"`).join(", ")}`
         : issue.code === "invalid_key"
           ? (issue.issues[0]?.message ?? issue.message)
@@ -30,6 +32,23 @@ export function parseSettings(value: unknown, source = "settings"): Settings {
     return `${where}: ${message}`;
   });
   throw new SettingsError(`${source} is invalid (see docs/settings.md):\n  ${lines.join("\n  ")}`);
+}
+
+/** What to write for a required setting that is missing (examples/settings.yaml has them all). */
+const REQUIRED_HINT: Readonly<Record<string, string>> = {
+  vault: "a section with at least `address: https://vault.vault.svc:8200`",
+  "vault.address": "the Vault URL the agent logs in to, e.g. https://vault.vault.svc:8200",
+  agent: "a section with at least `image:`, the avi image of this release the agent runs (e.g. ghcr.io/example/airflow-vault-injector:0.1.0)",
+  "agent.image": "the avi image of this release the agent runs, e.g. ghcr.io/example/airflow-vault-injector:0.1.0",
+};
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let node = root;
+  for (const key of path) {
+    if (node === null || typeof node !== "object" || !Object.hasOwn(node, key)) return undefined;
+    node = (node as Record<PropertyKey, unknown>)[key];
+  }
+  return node;
 }
 
 function deepFreeze<T>(value: T): T {

@@ -14,8 +14,23 @@ export interface TlsMaterial {
   subjectAltName: string;
 }
 
+const PEM_CERTIFICATE = "-----BEGIN CERTIFICATE-----";
+const PEM_PRIVATE_KEY = /-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----/;
+
+/** What is wrong with the pair in words, before OpenSSL's decoder errors would say it less clearly. */
+function pemProblem(cert: string, key: string): string | undefined {
+  if (!cert.includes(PEM_CERTIFICATE) && PEM_PRIVATE_KEY.test(cert) && key.includes(PEM_CERTIFICATE)) {
+    return "the certificate and key are swapped: the certificate file holds a private key and the key file a certificate";
+  }
+  if (!cert.includes(PEM_CERTIFICATE)) return `the certificate file holds no PEM certificate (${PEM_CERTIFICATE})`;
+  if (!PEM_PRIVATE_KEY.test(key)) return "the key file holds no PEM private key (-----BEGIN PRIVATE KEY-----)";
+  return undefined;
+}
+
 export function loadTlsMaterial([cert = "", key = ""]: readonly string[]): TlsMaterial {
   const options: SecureContextOptions = { cert, key, minVersion: TLS_MIN_VERSION, ciphers: TLS_CIPHERS };
+  const problem = pemProblem(cert, key);
+  if (problem !== undefined) throw new Error(`TLS certificate/key rejected: ${problem}`);
   try {
     createSecureContext(options);
   } catch (err) {

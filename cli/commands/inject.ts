@@ -4,7 +4,7 @@ import { stringify } from "yaml";
 import { SettingsError } from "../../injector/settings.js";
 import { parseSettingsText } from "../../injector/load-settings.js";
 import { UsageError, type Command } from "../command.js";
-import { InputError, injectDocument, parseDocuments, type DocumentResult } from "../inject-documents.js";
+import { InputError, injectDocument, namespaceConflict, parseDocuments, type DocumentResult } from "../inject-documents.js";
 
 const USAGE = `usage: avi inject -f FILE|- --profiles SETTINGS [--namespace NS] [-o yaml|json]
 
@@ -15,7 +15,8 @@ A denial exits 1 with the reason on stderr.
   -f, --filename FILE    input (YAML or JSON, several documents allowed); "-" reads stdin
   -p, --profiles FILE    the webhook settings file (vault, agent, injection, profiles); env AVI_SETTINGS
       --settings FILE    same as --profiles
-  -n, --namespace NS     namespace to admit into (default: the object's, else "default")
+  -n, --namespace NS     namespace for objects that set none (default "default"); an object that
+                         sets another one is refused, as kubectl does
   -o, --output FORMAT    yaml (default) or json
 `;
 
@@ -82,6 +83,8 @@ export async function runInject(argv: readonly string[], io: InjectIo): Promise<
     throw err;
   }
 
+  const conflict = documents.map((doc) => namespaceConflict(doc, values.namespace)).find((c) => c !== undefined);
+  if (conflict !== undefined) throw new UsageError(conflict);
   const results = documents.map((doc) => injectDocument(doc, settings, values.namespace));
   let denied = false;
   for (const result of results) denied = report(result, io) || denied;

@@ -18,7 +18,7 @@ import { renderCredentialProcess } from "../../agent/credential-process.js";
 import { renderEnvFile } from "../../agent/env-file.js";
 import { OutputDirectory, OutputWriteError, directoryMode, renderOutputFiles } from "../../agent/output-files.js";
 import type { PublishedCredential } from "../../agent/published-credential.js";
-import { readShared } from "../support/shared.js";
+import { readFixture } from "../support/repo.js";
 
 const EXP = Date.UTC(2026, 4, 1, 11, 0, 0) + 999;
 
@@ -64,7 +64,7 @@ function ini(text: string): Map<string, Map<string, string>> {
 
 describe("formats", () => {
   it("credential_process JSON has the fixture's keys, UTC Z seconds, and omits an empty SessionToken", () => {
-    const fixture = JSON.parse(readShared("fixtures/airflow/synthesized/credential-process-output.json")) as Record<string, unknown>;
+    const fixture = JSON.parse(readFixture("airflow/synthesized/credential-process-output.json")) as Record<string, unknown>;
     const doc = JSON.parse(renderCredentialProcess(published[0] as PublishedCredential)) as Record<string, unknown>;
     expect(Object.keys(doc).sort()).toEqual(Object.keys(fixture).sort());
     expect(doc["Expiration"]).toBe("2026-05-01T11:00:00Z");
@@ -78,7 +78,7 @@ describe("formats", () => {
   });
 
   it("aws/config: one credential_process profile per credential with endpoint and region, no [default]", () => {
-    const fixture = ini(readShared("fixtures/airflow/synthesized/aws-config-credential-process.ini"));
+    const fixture = ini(readFixture("airflow/synthesized/aws-config-credential-process.ini"));
     const config = ini(renderAwsConfig([rgw, aws], "/var/run/secrets/airflow-vault"));
     expect([...config.keys()]).toEqual(["profile rgw", "profile app"]);
     expect(Object.fromEntries(config.get("profile rgw") ?? [])).toEqual({
@@ -92,7 +92,7 @@ describe("formats", () => {
   });
 
   it("aws/credentials: an INI snapshot shaped like the fixture, one section per credential", () => {
-    const fixture = ini(readShared("fixtures/airflow/synthesized/aws-shared-credentials.ini"));
+    const fixture = ini(readFixture("airflow/synthesized/aws-shared-credentials.ini"));
     const creds = ini(renderAwsSharedCredentials(published));
     expect([...creds.keys()]).toEqual(["rgw", "app"]);
     expect([...(creds.get("rgw")?.keys() ?? [])]).toEqual([...(fixture.get("default")?.keys() ?? [])]);
@@ -127,7 +127,7 @@ describe("formats", () => {
         if (typeof conn["extra"] === "object") expect(conn["extra"]).not.toBeNull();
       }
     };
-    const fixture = JSON.parse(readShared("fixtures/airflow/synthesized/localfs-connections.json")) as Record<string, Record<string, unknown>>;
+    const fixture = JSON.parse(readFixture("airflow/synthesized/localfs-connections.json")) as Record<string, Record<string, unknown>>;
     validate(fixture);
     const ours = JSON.parse(renderAirflowConnections(published)) as Record<string, Record<string, unknown>>;
     validate(ours);

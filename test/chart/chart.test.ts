@@ -6,12 +6,16 @@
  * ask, no self-interception), TLS per mode, HA, PSS, the settings ConfigMap the webhook parses, the
  * Deployment args the webhook's CLI accepts.
  */
-import { describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { expect, it } from "vitest";
 import { parseSettingsText } from "../../injector/load-settings.js";
 import { flagSources, parseWebhookArgs } from "../../cli/commands/webhook.js";
 import { resolveWebhookOptions } from "../../webhook/options.js";
 import { restrictedViolations } from "../../sim/apiserver/admission/pod-security.js";
-import { ChartValuesError, renderChart, renderChartText, type RenderOptions, type RenderedObject } from "./render.js";
+import { describeWithTools } from "../support/tools.js";
+import { ChartValuesError, CHART_DIR, renderChart, renderChartText, type RenderOptions, type RenderedObject } from "./render.js";
 
 type Obj = Record<string, unknown>;
 
@@ -71,15 +75,15 @@ function webhookOptions(objects: RenderedObject[]) {
 
 const CA = Buffer.from("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n").toString("base64");
 
-describe("default values", () => {
+describeWithTools(["go"], "default values", () => {
   it("renders exactly the expected objects, all valid", async () => {
     const objects = await rendered();
     expect(kinds(objects)).toEqual([
-      "ClusterRole/avi-airflow-vault-injector-avi-system",
-      "ClusterRoleBinding/avi-airflow-vault-injector-avi-system",
+      "ClusterRole/airflow-vault-injector.avi-airflow-vault-injector.avi-system",
+      "ClusterRoleBinding/airflow-vault-injector.avi-airflow-vault-injector.avi-system",
       "ConfigMap/avi-airflow-vault-injector-settings",
       "Deployment/avi-airflow-vault-injector",
-      "MutatingWebhookConfiguration/avi-airflow-vault-injector-avi-system",
+      "MutatingWebhookConfiguration/airflow-vault-injector.avi-airflow-vault-injector.avi-system",
       "PodDisruptionBudget/avi-airflow-vault-injector",
       "Role/avi-airflow-vault-injector",
       "RoleBinding/avi-airflow-vault-injector",
@@ -117,6 +121,25 @@ describe("default values", () => {
     const service = one(objects, "Service");
     expect((service["spec"] as Obj)["selector"]).toEqual(Object.fromEntries(Object.entries(podLabels).filter(([k]) => k === "app.kubernetes.io/name" || k === "app.kubernetes.io/instance")));
     expect((service["spec"] as { ports: Obj[] }).ports[0]).toMatchObject({ port: 443, targetPort: "https" });
+  });
+
+  it("names the MutatingWebhookConfiguration so the API server calls it before Istio's, whatever the release name", async () => {
+    // The API server runs mutating webhooks in the order of their configurations' names (Go string
+    // order): kubernetes/kubernetes staging/src/k8s.io/apiserver/pkg/admission/configuration/
+    // mutating_webhook_manager.go, getMutatingWebhookConfigurations (sort.SliceStable … ByName).
+    for (const releaseName of ["avi", "zz-top", "vault-injector", "my-release"]) {
+      const objects = await rendered({ releaseName });
+      const name = one(objects, "MutatingWebhookConfiguration").metadata.name;
+      for (const istio of ["istio-sidecar-injector", "istio-sidecar-injector-1-24", "istio-revision-tag-default"]) expect(name < istio, `${name} < ${istio}`).toBe(true);
+      expect(argsOf(objects)).toContain(`--webhook-configuration=${name}`);
+    }
+  });
+
+  it("NOTES.txt points at the documentation by the chart's home URL, not at paths in a checkout", async () => {
+    const notes = await readFile(join(CHART_DIR, "templates", "NOTES.txt"), "utf8");
+    expect(notes).toContain("{{ .Chart.Home }}/blob/v{{ .Chart.AppVersion }}/docs/airflow.md");
+    expect(notes).not.toMatch(/(^|[\s,(])docs\/\w+\.md/);
+    expect(await readFile(join(CHART_DIR, "Chart.yaml"), "utf8")).toMatch(/^home: https:\/\/\S+$/m);
   });
 
   it("runs two PSS-restricted replicas with a PDB, spread and anti-affinity, probes on /readyz and /healthz", async () => {
@@ -162,7 +185,7 @@ describe("default values", () => {
   });
 });
 
-describe("TLS modes", () => {
+describeWithTools(["go"], "TLS modes", () => {
   it("certManager: self-signed CA chain, serving Certificate for the Service, inject-ca-from, files mounted", async () => {
     const objects = await rendered({ values: [{ tls: { mode: "certManager" } }] });
     expect(kinds(objects).filter((k) => /^(Certificate|Issuer)\//.test(k))).toEqual([
@@ -206,7 +229,7 @@ describe("TLS modes", () => {
   });
 });
 
-describe("value sets", () => {
+describeWithTools(["go"], "value sets", () => {
   it("3 replicas with the drift report: RBAC for pods and events, flags on", async () => {
     const objects = await rendered({ set: ["replicaCount=3", "driftReport.enabled=true", "priorityClassName=system-cluster-critical"] });
     expect((one(objects, "Deployment")["spec"] as Obj)["replicas"]).toBe(3);
@@ -281,7 +304,7 @@ describe("value sets", () => {
   });
 });
 
-describe("values.schema.json (checked before rendering, like Helm)", () => {
+describeWithTools(["go"], "values.schema.json (checked before rendering, like Helm)", () => {
   const rejects = async (values: Obj, ...messages: string[]): Promise<void> => {
     const error = await renderChartText({ values: [values] }).then(
       () => undefined,
@@ -290,13 +313,25 @@ describe("values.schema.json (checked before rendering, like Helm)", () => {
     expect(error).toBeInstanceOf(ChartValuesError);
     for (const m of messages) expect((error as Error).message).toContain(m);
   };
+  it("npm run chart:render: YAML only on stdout; an error from the Go renderer is one `Error:` line on stderr", () => {
+    const tsx = join(CHART_DIR, "..", "..", "node_modules", ".bin", "tsx");
+    const cli = join(CHART_DIR, "..", "..", "test", "chart", "render-cli.ts");
+    const ok = spawnSync(tsx, [cli, "--set", "replicaCount=1"], { encoding: "utf8" });
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toMatch(/^---\n# Source: /);
+    const bad = spawnSync(tsx, [cli, "--set", "oops"], { encoding: "utf8" });
+    expect(bad.status).toBe(1);
+    expect(bad.stdout).toBe("");
+    expect(bad.stderr).toBe('Error: --set "oops": expected key=value\n');
+  }, 60_000);
+
   it("rejects unknown keys, wrong types and out-of-range values with the path", async () => {
     await rejects({ replicas: 2 }, '(root): additional property "replicas" is not allowed');
     await rejects({ webhook: { timeoutSeconds: 30 } }, "webhook.timeoutSeconds: must be <= 10");
     await rejects({ replicaCount: "2" }, "replicaCount: must be integer");
     await rejects({ tls: { mode: "auto" } }, 'tls.mode: must be one of "selfIssued", "certManager", "secret"');
     await rejects({ agent: { tokenExpirationSeconds: 60 } }, "agent.tokenExpirationSeconds: must be >= 600");
-    await rejects({ profiles: { "Bad Name": { path: "a", format: "aws" } } }, "profiles: property name must be valid");
+    await rejects({ profiles: { "Bad Name": { path: "a", format: "aws" } } }, `profiles: key "Bad Name" must match pattern`);
     await rejects({ profiles: { etl: { path: "aws/sts/etl", format: "s3" } } }, "profiles.etl.format: must be one of");
     await rejects({ vault: { adress: "x" } }, 'vault: additional property "adress" is not allowed');
     await rejects({ podLabels: { "app.kubernetes.io/name": "x" } }, "podLabels: must NOT be valid");

@@ -5,7 +5,7 @@
  * every verb of every rendered rule must have been used (nothing is granted that the code does not use).
  */
 import { pino } from "pino";
-import { expect, it, vi } from "vitest";
+import { expect, vi } from "vitest";
 import { flagSources, parseWebhookArgs } from "../../cli/commands/webhook.js";
 import { startApiServerSim } from "../../sim/apiserver/index.js";
 import { findResource, grantsFromRbacObjects, type PolicyRule } from "../../sim/apiserver/rest/index.js";
@@ -13,11 +13,12 @@ import { createClusterFeatures } from "../../webhook/cluster-features.js";
 import { createKubeClients, loadKubeConfig } from "../../webhook/kube/client-node.js";
 import { createMetrics } from "../../webhook/metrics.js";
 import { resolveWebhookOptions } from "../../webhook/options.js";
+import { itWithTools } from "../support/tools.js";
 import { renderChart } from "./render.js";
 
 const res = (group: string, plural: string) => findResource(group, "v1", plural)!;
 
-it("grants exactly what the webhook's cluster features use (self-issued TLS, namespace labels, drift report)", async () => {
+itWithTools(["go"], "grants exactly what the webhook's cluster features use (self-issued TLS, namespace labels, drift report)", async () => {
   const { objects } = await renderChart({ set: ["driftReport.enabled=true"] });
   const deployment = objects.find((o) => o.kind === "Deployment")!;
   const pod = (deployment["spec"] as { template: { spec: { serviceAccountName: string; containers: { args: string[] }[] } } }).template.spec;

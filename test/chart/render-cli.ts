@@ -3,7 +3,7 @@
  * prints the chart's manifests like `helm template` (see render.ts; not Helm itself).
  */
 import { parseArgs } from "node:util";
-import { ChartValuesError, renderChartText } from "./render.js";
+import { renderChartText } from "./render.js";
 
 const { values } = parseArgs({
   options: {
@@ -27,6 +27,6 @@ try {
     }),
   );
 } catch (err) {
-  process.stderr.write(`Error: ${err instanceof ChartValuesError ? err.message : (err as Error).message}\n`);
+  process.stderr.write(`Error: ${(err as Error).message}\n`);
   process.exitCode = 1;
 }

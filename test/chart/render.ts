@@ -3,8 +3,9 @@
  * small Go program (test/chart/renderer: Go text/template + Sprig + Helm's extra functions), validated
  * against values.schema.json (JSON Schema draft 7, ajv) — a violation fails before anything renders,
  * as with Helm — and then rendered by the same program. The Go binary is built on demand (GOPATH mode,
- * Debian's golang-github-masterminds-sprig-dev and golang-k8s-sigs-yaml-dev) into
- * node_modules/.cache and never committed. This is a faithful stand-in, not Helm itself.
+ * Debian's golang-github-masterminds-sprig-dev and golang-k8s-sigs-yaml-dev, found by
+ * test/support/go-path.ts) into node_modules/.cache and never committed. This is a faithful stand-in,
+ * not Helm itself.
  */
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -16,6 +17,8 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { Ajv, type ErrorObject } from "ajv";
 import { parseAllDocuments } from "yaml";
+import { goPathWith } from "../support/go-path.js";
+import { assertTools } from "../support/tools.js";
 
 const run = promisify(execFile);
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -47,17 +50,17 @@ export function rendererBinary(): Promise<string> {
     const cache = join(repoRoot, "node_modules", ".cache", "avi-chart-renderer");
     const binary = join(cache, `renderer-${hash}`);
     if (existsSync(binary)) return binary;
+    assertTools("go");
     await mkdir(cache, { recursive: true });
     const partial = `${binary}.${process.pid}.tmp`;
+    const goPath = goPathWith(["github.com/Masterminds/sprig", "sigs.k8s.io/yaml"]) ?? "";
     try {
       await run("go", ["build", "-o", partial, RENDERER_SOURCE], {
-        env: { ...process.env, GO111MODULE: "off", GOPATH: "/usr/share/gocode", GOCACHE: join(cache, "gocache"), GOFLAGS: "" },
+        env: { ...process.env, GO111MODULE: "off", GOPATH: goPath, GOCACHE: join(cache, "gocache"), GOFLAGS: "" },
       });
     } catch (err) {
-      throw new Error(
-        `building the chart renderer failed (needs Debian's golang-go, golang-github-masterminds-sprig-dev, golang-k8s-sigs-yaml-dev; see .ci/run): ${(err as { stderr?: string }).stderr ?? (err as Error).message}`,
-        { cause: err },
-      );
+      const why = ((err as { stderr?: string }).stderr ?? "").trim() || (err as Error).message;
+      throw new Error(`building the chart renderer (go build, GOPATH=${goPath}) failed: ${why}`, { cause: err });
     }
     await rename(partial, binary); // atomic: parallel test files never run a half-written binary
     return binary;
@@ -73,13 +76,15 @@ async function validateValues(values: unknown): Promise<void> {
     validator = new Ajv({ allErrors: true, strict: false }).compile(schema);
   }
   if (validator(values)) return;
-  const lines = (validator.errors ?? []).map(describeError);
+  // A bad key under propertyNames comes as the key's own error (naming it) plus a generic wrapper; keep the first.
+  const lines = (validator.errors ?? []).filter((e) => e.keyword !== "propertyNames").map(describeError);
   // Helm's wording: "values don't meet the specifications of the schema(s) in the following chart(s)".
   throw new ChartValuesError(`values don't meet the specifications of the schema(s) in the following chart(s):\nairflow-vault-injector:\n${[...new Set(lines)].map((l) => `- ${l}`).join("\n")}`);
 }
 
 function describeError(e: ErrorObject): string {
   const where = e.instancePath === "" ? "(root)" : e.instancePath.slice(1).replaceAll("/", ".");
+  if (e.propertyName !== undefined) return `${where}: key ${JSON.stringify(e.propertyName)} ${e.message ?? "is not allowed"}`;
   if (e.keyword === "additionalProperties") return `${where}: additional property "${String(e.params["additionalProperty"])}" is not allowed`;
   if (e.keyword === "enum") return `${where}: must be one of ${(e.params["allowedValues"] as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`;
   return `${where}: ${e.message ?? e.keyword}`;
@@ -117,7 +122,9 @@ async function exec(binary: string, args: string[]): Promise<string> {
   try {
     return (await run(binary, args, { maxBuffer: 16 * 1024 * 1024 })).stdout;
   } catch (err) {
-    throw new Error(((err as { stderr?: string }).stderr ?? (err as Error).message).trim(), { cause: err });
+    // The renderer prints Helm's "Error: <message>"; callers add their own prefix.
+    const why = ((err as { stderr?: string }).stderr ?? "").trim() || (err as Error).message;
+    throw new Error(why.replace(/^Error: /, ""), { cause: err });
   }
 }
 

@@ -48,7 +48,10 @@ describe("avi inject", () => {
     const input = JSON.stringify(annotate(af3WorkerPod()));
     const ok = await run(["-f", "-", "--settings", settingsFile, "-o", "json"], input);
     expect(initNames(JSON.parse(ok.stdout) as Obj)).toEqual(["avi-agent"]);
-    const denied = await run(["-f", "-", "-p", settingsFile, "-n", "payments"], input);
+    // -n fills in a namespace the object does not set (one it sets is never overridden: test/cli/messages.test.ts).
+    const pod = annotate(af3WorkerPod());
+    delete (pod["metadata"] as Obj)["namespace"];
+    const denied = await run(["-f", "-", "-p", settingsFile, "-n", "payments"], JSON.stringify(pod));
     expect(denied.code).toBe(1);
     expect(denied.stdout).toBe("");
     expect(denied.stderr).toMatch(/^avi: Pod\/etl-load-s3-k2x9w1qz denied \(403\): airflow-vault.io\/credentials: profile "minio-etl" is not allowed in namespace "payments"/);
@@ -56,7 +59,7 @@ describe("avi inject", () => {
 
   it("injects workload templates (Deployment, Job, CronJob) and passes other kinds through", async () => {
     const deployment = celeryWorkerDeployment();
-    const [job] = multiDocument("fixtures", "k8s", "website", "job-sidecar.yaml");
+    const [job] = multiDocument("k8s", "website", "job-sidecar.yaml");
     const jobTemplate = ((job as Obj)["spec"] as Obj)["template"] as Obj;
     const cronJob = { apiVersion: "batch/v1", kind: "CronJob", metadata: { name: "nightly", namespace: "airflow" }, spec: { schedule: "@daily", jobTemplate: { spec: { template: annotate(jobTemplate) } } } };
     const annotatedJob = { ...(job as Obj), metadata: { name: "myjob", namespace: "airflow" }, spec: { ...((job as Obj)["spec"] as Obj), template: annotate(jobTemplate) } };

@@ -15,10 +15,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AVI_BIN, cleanEnv, run, startAgentProcess, type AgentProcess, type AgentStatus } from "../support/agent-process.js";
-import { REPO_ROOT } from "../support/shared.js";
+import { REPO_ROOT } from "../support/repo.js";
+import { DEBIAN_PYTHON, itWithTools } from "../support/tools.js";
 import { STAGE_POD, stageAgentConfig, startVaultStage, type VaultStage } from "../support/vault-stage.js";
 
-const PYTHON = "/usr/bin/python3";
+const PYTHON = DEBIAN_PYTHON;
 const AWS = "/usr/bin/aws";
 
 let stage: VaultStage;
@@ -67,7 +68,7 @@ function endpointEnv(): Record<string, string> {
 }
 
 describe("real consumers of the running agent", () => {
-  it("boto3: one long-lived session picks up every rotation from the container endpoint", async () => {
+  itWithTools(["boto3"], "boto3: one long-lived session picks up every rotation from the container endpoint", async () => {
     // Debian bookworm's botocore (1.29) predates AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE (botocore ≥ 1.32),
     // so it gets the same token inline; newer botocore reads the file (see docs/agent.md).
     const env = cleanEnv(home, { ...endpointEnv(), AWS_CONTAINER_AUTHORIZATION_TOKEN: endpointToken });
@@ -81,7 +82,7 @@ describe("real consumers of the running agent", () => {
     expect(seen.every((s) => s.ak.startsWith("ASIA") && s.sk.length >= 20)).toBe(true);
   }, 60_000);
 
-  it("awscli: each invocation runs the aws/config credential_process profile and gets the current credential", async () => {
+  itWithTools(["awscli"], "awscli: each invocation runs the aws/config credential_process profile and gets the current credential", async () => {
     const env = cleanEnv(home, { AWS_CONFIG_FILE: join(stage.outputDir, "aws/config") });
     const keys: string[] = [];
     const onDisk = (): string => (JSON.parse(readFileSync(join(stage.outputDir, "etl.json"), "utf8")) as { AccessKeyId: string }).AccessKeyId;

@@ -13,7 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OUTPUT_FILES } from "../../agent/config.js";
 import { startKubernetesAuthStack, type KubernetesAuthStack } from "../../sim/vault/index.js";
 import { AVI_BIN, cleanEnv, run, until } from "../support/agent-process.js";
-import { REPO_ROOT } from "../support/shared.js";
+import { REPO_ROOT } from "../support/repo.js";
+import { DEBIAN_PYTHON, itWithTools } from "../support/tools.js";
 import type { Container } from "../support/pod-container.js";
 
 interface Pod {
@@ -206,7 +207,7 @@ describe("avi inject → avi agent → avi sim vault", () => {
     }
   }, 60_000);
 
-  it("with injection.endpointTokenEnv, Debian's boto3 (botocore < 1.32: no token file support) gets credentials from the app env as injected", async () => {
+  itWithTools(["boto3"], "with injection.endpointTokenEnv, Debian's boto3 (botocore < 1.32: no token file support) gets credentials from the app env as injected", async () => {
     const { child, output, appEnv, status, outputDir } = await injectAndRunAgent((text) => text.replace(/^injection:\n/m, "injection:\n  endpointTokenEnv: true\n"));
     try {
       const injected = appEnv();
@@ -218,7 +219,7 @@ describe("avi inject → avi agent → avi sim vault", () => {
       const uri = new URL(injected["AWS_CONTAINER_CREDENTIALS_FULL_URI"]!);
       const served = new URL(uri.pathname, status.endpoint.url).toString();
       const awsEnv = Object.fromEntries(Object.entries(injected).filter(([name]) => name.startsWith("AWS_")));
-      const boto3 = (env: Record<string, string>) => run("/usr/bin/python3", [join(REPO_ROOT, "test/e2e/consumers/boto3_consumer.py"), "1", "0"], cleanEnv(outputDir, env));
+      const boto3 = (env: Record<string, string>) => run(DEBIAN_PYTHON, [join(REPO_ROOT, "test/e2e/consumers/boto3_consumer.py"), "1", "0"], cleanEnv(outputDir, env));
 
       const result = await boto3({ ...awsEnv, AWS_CONTAINER_CREDENTIALS_FULL_URI: served });
       expect(result.stderr).toBe("");

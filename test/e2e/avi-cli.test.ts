@@ -18,7 +18,7 @@ import { restrictedViolations } from "../../sim/apiserver/admission/pod-security
 import { schemaErrors, validationErrors } from "../../sim/apiserver/admission/pod-validation.js";
 import { af3WorkerPod, annotate, type Obj } from "../support/fixtures.js";
 import { INJECTED_VOLUMES } from "../support/injection-checks.js";
-import { REPO_ROOT } from "../support/shared.js";
+import { REPO_ROOT } from "../support/repo.js";
 import { SERVICE, startWebhookEnv } from "../support/webhook-env.js";
 
 const AVI = join(REPO_ROOT, "dist", "avi.js");
@@ -57,8 +57,11 @@ describe("avi inject (built)", () => {
   });
 
   it("a denial exits 1 with the message on stderr", () => {
+    // -n only fills in a namespace the object leaves out (it never overrides one, as kubectl).
+    const pod = annotate(af3WorkerPod());
+    delete (pod["metadata"] as Obj)["namespace"];
     const result = spawnSync(process.execPath, [AVI, "inject", "-f", "-", "--profiles", join(REPO_ROOT, "examples", "settings.yaml"), "-n", "default"], {
-      input: JSON.stringify(annotate(af3WorkerPod())),
+      input: JSON.stringify(pod),
       encoding: "utf8",
     });
     expect(result.status).toBe(1);

@@ -19,13 +19,13 @@ import { renderCredentialProcess } from "../../agent/credential-process.js";
 import type { PublishedCredential } from "../../agent/published-credential.js";
 import { startVaultSim, type VaultSim } from "../../sim/vault/index.js";
 import { cleanEnv, run, until } from "../support/agent-process.js";
-import { REPO_ROOT } from "../support/shared.js";
-import { CEPH_MISSING_REASON, cephPackagesPresent, rotateStaticKey, startCephRgw, writeKvV2, type CephRgw, type S3Key } from "./ceph/ceph-rgw.js";
+import { REPO_ROOT } from "../support/repo.js";
+import { DEBIAN_PYTHON, describeWithTools } from "../support/tools.js";
+import { rotateStaticKey, startCephRgw, writeKvV2, type CephRgw, type S3Key } from "./ceph/ceph-rgw.js";
 
-const PYTHON = "/usr/bin/python3";
+const PYTHON = DEBIAN_PYTHON;
 const TASKS = join(REPO_ROOT, "test/e2e/tasks");
 const BUCKET = "avi-e2e";
-const present = cephPackagesPresent();
 
 interface StsCredential extends S3Key {
   readonly sessionToken: string;
@@ -103,11 +103,7 @@ function published(spec: CredentialSpec, c: StsCredential): PublishedCredential 
   return { spec, seq: 1, credential: { accessKeyId: c.accessKey, secretAccessKey: c.secretKey, sessionToken: c.sessionToken }, expiration, validUntil: expiration };
 }
 
-if (!present) {
-  it.skip(`skipped: ${CEPH_MISSING_REASON}`, () => undefined);
-}
-
-describe.skipIf(!present)("real Ceph RGW", () => {
+describeWithTools(["ceph", "boto3", "awscli"], "real Ceph RGW", () => {
   beforeAll(async () => {
     rgw = await startCephRgw();
     vault = await startVaultSim({ clock: { scale: 1 } });
@@ -319,7 +315,7 @@ describe.skipIf(!present)("real Ceph RGW", () => {
   });
 });
 
-describe.skipIf(!present)("ceph-rgw.sh watchdog", () => {
+describeWithTools(["ceph"], "ceph-rgw.sh watchdog", () => {
   it("tears the cluster down once the watched process dies (a test runner killed mid-run leaves nothing)", async () => {
     const parent = spawn("sleep", ["600"], { stdio: "ignore" });
     const rgwOfDead = await startCephRgw({ watchPid: parent.pid ?? null });

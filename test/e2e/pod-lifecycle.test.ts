@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { HOST_SHELL_IMAGE, inRepo, repoLayer } from "../../sim/kubelet/index.js";
 import { startPodPipeline, type PodPipeline } from "../../sim/pipeline/index.js";
 import { af3WorkerPod, annotate, kpoPodWithXcomSidecar, type Obj } from "../support/fixtures.js";
-import { REPO_ROOT } from "../support/shared.js";
+import { REPO_ROOT } from "../support/repo.js";
 
 const PYTHON = "/usr/bin/python3";
 let pipeline: PodPipeline;

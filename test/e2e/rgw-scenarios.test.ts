@@ -18,16 +18,16 @@ import { startPodPipeline, type PodPipeline } from "../../sim/pipeline/index.js"
 import { inRepo, nodeLayer, NODE_IN_CONTAINER, repoLayer, type ImageTable, type PodResult, type RunningPod } from "../../sim/kubelet/index.js";
 import { watchCredentialFiles } from "./credential-files-watch.js";
 import { af3WorkerPod, annotate, type Obj } from "../support/fixtures.js";
-import { REPO_ROOT } from "../support/shared.js";
-import { CEPH_MISSING_REASON, cephPackagesPresent, rotateStaticKey, startCephRgw, writeKvV2, type CephRgw, type S3Key } from "./ceph/ceph-rgw.js";
+import { REPO_ROOT } from "../support/repo.js";
+import { DEBIAN_PYTHON, describeWithTools } from "../support/tools.js";
+import { rotateStaticKey, startCephRgw, writeKvV2, type CephRgw, type S3Key } from "./ceph/ceph-rgw.js";
 
-const PYTHON = "/usr/bin/python3";
+const PYTHON = DEBIAN_PYTHON;
 // The task programs as containers see them: the repository is an image layer at a fixed path (sim/kubelet).
 const TASKS = inRepo(REPO_ROOT, "test/e2e/tasks");
 const REPO = repoLayer(REPO_ROOT);
 const CREDENTIALS_DIR = "/var/run/secrets/airflow-vault";
 const LOGS = "/opt/airflow/logs"; // the worker pod's `logs` emptyDir: reports, progress and stop files
-const present = cephPackagesPresent();
 
 /** How often the agent re-reads KV / rotates STS credentials in these profiles (the refresh schedule). */
 const STS_REFRESH_S = 3;
@@ -183,11 +183,7 @@ function stsLeases(): number {
   return pipeline.vault.controls.leases({ includeEnded: true }).filter((l) => l.kind === "secret" && l.path.startsWith("aws/sts/rgw-tasks")).length;
 }
 
-if (!present) {
-  it.skip(`skipped: ${CEPH_MISSING_REASON}`, () => undefined);
-}
-
-describe.skipIf(!present)("issue 4 scenarios on real Ceph RGW", () => {
+describeWithTools(["ceph", "boto3", "awscli"], "issue 4 scenarios on real Ceph RGW", () => {
   beforeAll(async () => {
     rgw = await startCephRgw();
     const common = { endpoint: rgw.endpoint, region: rgw.region };

@@ -15,7 +15,7 @@ import { stringify } from "yaml";
 import { startApiServerSim } from "../../sim/apiserver/index.js";
 import { af3WorkerPod, annotate } from "../support/fixtures.js";
 import { EVENTS, MWC, NAMESPACES, NAMESPACE, PODS, SECRETS, TLS_SECRET, WEBHOOK_CONFIGURATION, WEBHOOK_GRANTS, WEBHOOK_USER, webhookConfiguration } from "../support/cluster-env.js";
-import { REPO_ROOT } from "../support/shared.js";
+import { REPO_ROOT } from "../support/repo.js";
 import { SERVICE, TEST_SETTINGS } from "../support/webhook-env.js";
 
 const AVI = join(REPO_ROOT, "dist", "avi.js");

@@ -1,5 +1,5 @@
 /**
- * Every real pod in shared/fixtures through the injector, with the API server's view of the result
+ * Every real pod in test/fixtures through the injector, with the API server's view of the result
  * (test/support/injection-checks.ts): the patch applies, the pod validates, the agent passes the
  * restricted profile, and a reinvocation adds nothing.
  */
@@ -25,7 +25,7 @@ import {
   type Obj,
 } from "../support/fixtures.js";
 import { INJECTED_VOLUMES, containerNamed, envOf, injectAndCheck } from "../support/injection-checks.js";
-import { sharedPath } from "../support/shared.js";
+import { fixturePath } from "../support/repo.js";
 import { readdirSync } from "node:fs";
 
 const settings = parseSettings(TEST_SETTINGS);
@@ -77,7 +77,7 @@ describe("Airflow KubernetesExecutor worker pods", () => {
     ["provider-kubernetes_executor_templates-basic_template.yaml", "airflow"],
     ["provider-pod_template_file_examples-dags_in_image_template.yaml", "airflow"],
   ])("provider pod template %s", (file, namespace) => {
-    const pod = annotate(yamlFixture("fixtures", "airflow", file));
+    const pod = annotate(yamlFixture("airflow", file));
     const { patched, config } = injectAndCheck(pod, namespace, settings);
     expect(config.fileMode).toBe(0o440); // fsGroup 50000
     expect(envOf(containerNamed(patched, "base"))["AWS_REGION"]).toBe("us-east-1");
@@ -142,7 +142,7 @@ describe("Kubernetes fixtures", () => {
   });
 
   it("exotic pod with every field set (k8s api testdata): no crash, unknown-to-us fields preserved", () => {
-    const exotic = jsonFixture("fixtures", "k8s", "k8s-api-testdata", "core.v1.Pod.json");
+    const exotic = jsonFixture("k8s", "k8s-api-testdata", "core.v1.Pod.json");
     // Its only container is named "nameValue" (not a DNS label) and its values are fuzz: not schema-valid.
     // It sets hostNetwork: true, which rules out the sidecar's loopback endpoint: init mode.
     const settingsFor = parseSettings({ ...TEST_SETTINGS, profiles: { "minio-etl": { path: "aws/sts/x", format: "aws" } } });
@@ -159,12 +159,12 @@ describe("Kubernetes fixtures", () => {
   });
 
   it("apiserver exemplar pod (stored, with status): injected the same way", () => {
-    const pod = annotate(yamlFixture("fixtures", "k8s", "apiserver", "exemplar_pod.yaml"));
+    const pod = annotate(yamlFixture("k8s", "apiserver", "exemplar_pod.yaml"));
     injectAndCheck(pod, "test-gpqsgu-1", settings);
   });
 
   it.each(["deployment-sidecar.yaml", "job-sidecar.yaml"])("website native-sidecar example %s: agent after the existing sidecar", (file) => {
-    const [workload] = multiDocument("fixtures", "k8s", "website", file);
+    const [workload] = multiDocument("k8s", "website", file);
     const template = annotate(((workload as Obj)["spec"] as Obj)["template"] as Obj);
     const { patched } = injectAndCheck(template, "default", settings);
     expect(((patched["spec"] as Obj)["initContainers"] as Obj[]).map((c) => [c["name"], c["restartPolicy"]])).toEqual([
@@ -175,18 +175,18 @@ describe("Kubernetes fixtures", () => {
 });
 
 describe("Pod Security restricted (official conformance pods)", () => {
-  const dir = sharedPath("fixtures", "k8s", "psa-restricted");
+  const dir = fixturePath("k8s", "psa-restricted");
   const files = readdirSync(dir).filter((f) => f.endsWith(".yaml"));
 
   it.each(files.filter((f) => f.startsWith("pass_")))("%s still passes after injection", (file) => {
-    const pod = annotate(yamlFixture("fixtures", "k8s", "psa-restricted", file));
+    const pod = annotate(yamlFixture("k8s", "psa-restricted", file));
     expect(restrictedViolations(pod)).toEqual([]);
     const { patched } = injectAndCheck(pod, "default", settings);
     expect(restrictedViolations(patched)).toEqual([]);
   });
 
   it.each(files.filter((f) => f.startsWith("fail_")))("%s: the checker flags the original, injection adds no violation", (file) => {
-    const pod = annotate(yamlFixture("fixtures", "k8s", "psa-restricted", file));
+    const pod = annotate(yamlFixture("k8s", "psa-restricted", file));
     const before = restrictedViolations(pod);
     expect(before.length).toBeGreaterThan(0);
     const { patched } = injectAndCheck(pod, "default", settings);

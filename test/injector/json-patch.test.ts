@@ -4,7 +4,7 @@ import { PatchBuilder, pointer, type PatchOperation } from "../../injector/json-
 import { parseSettings } from "../../injector/load-settings.js";
 import { annotate, istioBarePod, type Obj } from "../support/fixtures.js";
 import { arrayDiscipline, injectAndCheck } from "../support/injection-checks.js";
-import { readShared } from "../support/shared.js";
+import { readFixture } from "../support/repo.js";
 import { TEST_SETTINGS } from "../support/webhook-env.js";
 
 describe("JSON pointer and patch building", () => {
@@ -44,7 +44,7 @@ describe("JSON pointer and patch building", () => {
   });
 
   it("Istio's expected patch for a pod without arrays follows the same discipline (the rule is right)", () => {
-    const istio = JSON.parse(readShared("fixtures", "k8s", "istio", "TestWebhookInject_no_initContainers_containers_volumes.patch")) as jsonpatch.Operation[];
+    const istio = JSON.parse(readFixture("k8s", "istio", "TestWebhookInject_no_initContainers_containers_volumes.patch")) as jsonpatch.Operation[];
     expect(arrayDiscipline(istio as PatchOperation[])).toEqual([]);
     const input = { metadata: {}, spec: { imagePullSecrets: [{ name: "p0" }] } };
     expect(jsonpatch.validate(istio, input)).toBeUndefined();

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { vaultPort, matchesAny } from "../../injector/settings.js";
 import { parseSettings, parseSettingsText } from "../../injector/load-settings.js";
 import { quantityValue } from "../../injector/quantity.js";
-import { REPO_ROOT } from "../support/shared.js";
+import { REPO_ROOT } from "../support/repo.js";
 
 const minimal = { vault: { address: "https://vault.vault.svc:8200" }, agent: { image: "avi:1" } };
 

@@ -233,7 +233,7 @@ describe("validation after mutation (core validation, pod-security-admission)", 
 
 describe("in-tree pieces", () => {
   it("the restricted checker agrees with the official conformance pods (pass_base passes, each fail_ fails)", () => {
-    expect(restrictedViolations(yamlFixture("fixtures", "k8s", "psa-restricted", "pass_base.yaml"))).toEqual([]);
+    expect(restrictedViolations(yamlFixture("k8s", "psa-restricted", "pass_base.yaml"))).toEqual([]);
     const checks: [string, string][] = [
       ["fail_allowprivilegeescalation0.yaml", "allowPrivilegeEscalation != false"],
       ["fail_capabilities_restricted0.yaml", "unrestricted capabilities"],
@@ -243,7 +243,7 @@ describe("in-tree pieces", () => {
       ["fail_seccompprofile_restricted0.yaml", "seccompProfile"],
     ];
     for (const [file, check] of checks) {
-      expect(restrictedViolations(yamlFixture("fixtures", "k8s", "psa-restricted", file)).map((v) => v.check)).toContain(check);
+      expect(restrictedViolations(yamlFixture("k8s", "psa-restricted", file)).map((v) => v.check)).toContain(check);
     }
   });
 

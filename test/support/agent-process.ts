@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { AGENT_NODE_OPTIONS } from "../../agent/config.js";
-import { REPO_ROOT } from "./shared.js";
+import { REPO_ROOT } from "./repo.js";
 
 export interface AgentProcess {
   readonly child: ChildProcess;
@@ -38,9 +38,12 @@ export async function until<T>(probe: () => T | undefined, timeoutMs: number, wh
 }
 
 /** A clean environment: no AWS_* or VAULT_* leaking in from the machine, HOME in a temp dir. */
+/** Set by vitest.config.ts on a Node older than the AWS SDK's next minimum; consumers started here inherit it. */
+const AWS_SDK_NODE_WARNING = "AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED";
+
 export function cleanEnv(home: string, extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const key of ["PATH", "LANG", "TZ", "SystemRoot"]) if (process.env[key] !== undefined) env[key] = process.env[key];
+  for (const key of ["PATH", "LANG", "TZ", "SystemRoot", AWS_SDK_NODE_WARNING]) if (process.env[key] !== undefined) env[key] = process.env[key];
   return { ...env, HOME: home, ...extra };
 }
 

@@ -103,10 +103,19 @@ export class FakeVault implements VaultApi {
     this.calls.push({ op, at: this.time.now(), ...(path !== undefined ? { path } : {}), ...(token !== undefined ? { token } : {}) });
     const delay = this.delays[op];
     if (delay !== undefined) {
-      await Promise.race([
-        this.time.sleep(delay),
-        new Promise<void>((_, reject) => signal?.addEventListener("abort", () => reject(new VaultError("aborted", op, "cancelled")), { once: true })),
-      ]);
+      // The agent passes one long-lived signal to many calls: remove the listener once the delay is over.
+      let onAbort: (() => void) | undefined;
+      try {
+        await Promise.race([
+          this.time.sleep(delay),
+          new Promise<void>((_, reject) => {
+            onAbort = () => reject(new VaultError("aborted", op, "cancelled"));
+            signal?.addEventListener("abort", onAbort, { once: true });
+          }),
+        ]);
+      } finally {
+        if (onAbort !== undefined) signal?.removeEventListener("abort", onAbort);
+      }
     }
     if (signal?.aborted === true) throw new VaultError("aborted", op, "cancelled");
     if (this.down) throw new VaultError("transport", op, "connect ECONNREFUSED 127.0.0.1:8200");

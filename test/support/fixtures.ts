@@ -1,10 +1,10 @@
 /**
- * The real-world pods of shared/fixtures, loaded as plain objects, plus the two shapes the shared
+ * The real-world pods of test/fixtures, loaded as plain objects, plus the two shapes the copied
  * fixtures lack as full pods (an Airflow 2 worker pod and a Celery worker Deployment), constructed
- * from the sources the reference cites and marked as such.
+ * from the upstream sources test/fixtures/SOURCES.md names and marked as such.
  */
 import { parse, parseAllDocuments } from "yaml";
-import { readShared } from "./shared.js";
+import { readFixture } from "./repo.js";
 import { renderHelmTemplate } from "./helm-template.js";
 
 export type Obj = Record<string, unknown>;
@@ -12,11 +12,11 @@ export type Obj = Record<string, unknown>;
 export const INJECT = { "airflow-vault.io/inject": "true", "airflow-vault.io/credentials": "minio-etl" } as const;
 
 export function yamlFixture(...path: string[]): Obj {
-  return parse(readShared(...path)) as Obj;
+  return parse(readFixture(...path)) as Obj;
 }
 
 export function jsonFixture(...path: string[]): Obj {
-  return JSON.parse(readShared(...path)) as Obj;
+  return JSON.parse(readFixture(...path)) as Obj;
 }
 
 /** Adds annotations to a pod or template (creating metadata/annotations as needed). */
@@ -28,7 +28,7 @@ export function annotate(pod: Obj, annotations: Readonly<Record<string, string>>
 }
 
 export function af3WorkerPod(): Obj {
-  return yamlFixture("fixtures", "airflow", "synthesized", "ke-worker-pod-airflow3-as-created.yaml");
+  return yamlFixture("airflow", "synthesized", "ke-worker-pod-airflow3-as-created.yaml");
 }
 
 /**
@@ -37,7 +37,7 @@ export function af3WorkerPod(): Obj {
  */
 export function af2WorkerPod(): Obj {
   const pod = af3WorkerPod();
-  const args = (parse(readShared("fixtures", "airflow", "synthesized", "ke-worker-pod-airflow2-args.yaml")) as { containers: Obj[] }).containers[0]?.["args"];
+  const args = (parse(readFixture("airflow", "synthesized", "ke-worker-pod-airflow2-args.yaml")) as { containers: Obj[] }).containers[0]?.["args"];
   const spec = pod["spec"] as { containers: Obj[] };
   const base = spec.containers[0] as Obj;
   base["args"] = args;
@@ -51,7 +51,7 @@ export function helmChartPodTemplate(annotations: Readonly<Record<string, string
   const annotationYaml = Object.entries(annotations)
     .map(([k, v]) => `${k}: ${JSON.stringify(v)}`)
     .join("\n");
-  const rendered = renderHelmTemplate(readShared("fixtures", "airflow", "helm-chart-pod-template-file.kubernetes-helm-yaml"), {
+  const rendered = renderHelmTemplate(readFixture("airflow", "helm-chart-pod-template-file.kubernetes-helm-yaml"), {
     trueConditions: new Set(["or .Values.airflowPodAnnotations .Values.workers.podAnnotations", ".Values.airflowPodAnnotations"]),
     expressions: {
       ".Release.Name": "airflow",
@@ -100,7 +100,7 @@ export function helmChartPodTemplate(annotations: Readonly<Record<string, string
 
 /** The pod KubernetesPodOperator creates (Airflow's own integration-test expectation), `<ANY>` filled in. */
 export function kpoPod(): Obj {
-  const pod = jsonFixture("fixtures", "airflow", "kpo-expected-pod-from-kubernetes-tests.json");
+  const pod = jsonFixture("airflow", "kpo-expected-pod-from-kubernetes-tests.json");
   delete pod["_origin"];
   const metadata = pod["metadata"] as Obj;
   metadata["name"] = "dag-task-k8s-pod-3x7q2b1c";
@@ -132,7 +132,7 @@ export function kpoPodWithXcomSidecar(): Obj {
 }
 
 /**
- * CONSTRUCTED (no Celery fixture in shared/): the Celery worker Deployment of the official chart
+ * CONSTRUCTED (no Celery fixture in test/fixtures): the Celery worker Deployment of the official chart
  * (apache/airflow `chart/templates/workers/worker-deployment.yaml` @001394a9): main container
  * `worker`, init `wait-for-airflow-migrations`, sidecar `worker-log-groomer`, restartPolicy Always.
  */
@@ -180,23 +180,23 @@ export function celeryWorkerDeployment(annotations: Readonly<Record<string, stri
 
 /** The `object` of the constructed ReplicaSet-controller AdmissionReview (generateName, kube-api-access, tolerations). */
 export function replicaSetPodReview(): Obj {
-  return jsonFixture("fixtures", "k8s", "constructed", "admissionreview-v1-pod-create-replicaset.json");
+  return jsonFixture("k8s", "constructed", "admissionreview-v1-pod-create-replicaset.json");
 }
 
 /** A kubewarden captured AdmissionRequest, wrapped in an AdmissionReview as its SOURCES.md says. */
 export function kubewardenReview(file: "no_privileged_containers.json" | "privileged_init_container.json"): Obj {
-  return { apiVersion: "admission.k8s.io/v1", kind: "AdmissionReview", request: jsonFixture("fixtures", "k8s", "kubewarden", file) };
+  return { apiVersion: "admission.k8s.io/v1", kind: "AdmissionReview", request: jsonFixture("k8s", "kubewarden", file) };
 }
 
 /** Istio's "no initContainers/containers/volumes" input wrapped in a Pod, plus one bare container. */
 export function istioBarePod(): Obj {
-  const input = yamlFixture("fixtures", "k8s", "istio", "TestWebhookInject_no_initContainers_continers_volumes.yaml");
+  const input = yamlFixture("k8s", "istio", "TestWebhookInject_no_initContainers_continers_volumes.yaml");
   const spec = input["spec"] as Obj;
   spec["containers"] = [{ name: "app", image: "registry.example/app:1.0" }];
   return { apiVersion: "v1", kind: "Pod", metadata: { name: "bare" }, spec };
 }
 
 export function multiDocument(...path: string[]): Obj[] {
-  const docs = parseAllDocuments(readShared(...path));
+  const docs = parseAllDocuments(readFixture(...path));
   return (Array.isArray(docs) ? docs : [docs]).map((d) => d.toJS() as Obj).filter((d) => d !== null);
 }

@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { turnBatched, type SyncDestination } from "../../webhook/log-destination.js";
-import { REPO_ROOT } from "../support/shared.js";
+import { REPO_ROOT } from "../support/repo.js";
 
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 

@@ -59,7 +59,7 @@ describe("POST /mutate through the API-server harness", () => {
 
   it("a restricted namespace admits the injected PSS conformance pod", async () => {
     const harness = env.newHarness({ podSecurity: "restricted" });
-    const outcome = await harness.admit(annotate(yamlFixture("fixtures", "k8s", "psa-restricted", "pass_base.yaml")), { namespace: "default" });
+    const outcome = await harness.admit(annotate(yamlFixture("k8s", "psa-restricted", "pass_base.yaml")), { namespace: "default" });
     expect(outcome.allowed).toBe(true);
   });
 
@@ -108,7 +108,7 @@ describe("the AdmissionReview wire format", () => {
   });
 
   it("tolerates every AdmissionReview field (kubernetes/api testdata) and leaves non-pods alone", async () => {
-    const fixture = jsonFixture("fixtures", "k8s", "k8s-api-testdata", "admission.k8s.io.v1.AdmissionReview.json");
+    const fixture = jsonFixture("k8s", "k8s-api-testdata", "admission.k8s.io.v1.AdmissionReview.json");
     const request = fixture["request"] as Obj;
     request["operation"] = "CREATE";
     const { status, body } = await post(fixture);
@@ -117,7 +117,7 @@ describe("the AdmissionReview wire format", () => {
   });
 
   it("refuses the v1beta1 review (kubernetes/api testdata): list only v1 in admissionReviewVersions", async () => {
-    const { status, body } = await post(jsonFixture("fixtures", "k8s", "k8s-api-testdata", "admission.k8s.io.v1beta1.AdmissionReview.json"));
+    const { status, body } = await post(jsonFixture("k8s", "k8s-api-testdata", "admission.k8s.io.v1beta1.AdmissionReview.json"));
     expect(status).toBe(400);
     expect(String(body["error"])).toMatch(/apiVersion: must be "admission.k8s.io\/v1"/);
   });

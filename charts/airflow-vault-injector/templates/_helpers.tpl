@@ -41,9 +41,14 @@ app.kubernetes.io/component: webhook
 {{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
 {{- end -}}
 
-{{/* The MutatingWebhookConfiguration (cluster-scoped: the release namespace keeps names unique). */}}
+{{/*
+The MutatingWebhookConfiguration (cluster-scoped: the release namespace keeps names unique). The API
+server calls mutating webhooks in the order of their configurations' names, so the fixed prefix makes
+ours run before Istio's (istio-sidecar-injector*, istio-revision-tag-*) whatever the release is named
+(docs/injection.md#istio).
+*/}}
 {{- define "avi.webhookConfigurationName" -}}
-{{- printf "%s-%s" (include "avi.fullname" .) .Release.Namespace | trunc 253 -}}
+{{- printf "airflow-vault-injector.%s.%s" (include "avi.fullname" .) .Release.Namespace | trunc 253 | trimSuffix "-" | trimSuffix "." -}}
 {{- end -}}
 
 {{- define "avi.serviceDnsName" -}}

@@ -38,6 +38,7 @@ type chartMeta struct {
 	Version     string `json:"version"`
 	AppVersion  string `json:"appVersion"`
 	Description string `json:"description"`
+	Home        string `json:"home"`
 	KubeVersion string `json:"kubeVersion"`
 	APIVersion  string `json:"apiVersion"`
 	Type        string `json:"type"`

@@ -1,6 +1,6 @@
 // Contract tests for Vault's general HTTP contract (hashicorp/vault `http/handler.go`, `http/logical.go`,
 // `sdk/logical/response_util.go`, `sdk/logical/translate_response.go`), run against the simulator and,
-// when VAULT_ADDR/VAULT_TOKEN are set, against a real Vault.
+// when AVI_REAL_VAULT_ADDR/AVI_REAL_VAULT_TOKEN are set, against a real Vault.
 import { expect, it } from "vitest";
 import { describeContract } from "../support/target.js";
 

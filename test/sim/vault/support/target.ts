@@ -1,7 +1,9 @@
 /**
- * The contract suite's driver: the same tests talk HTTP to whichever Vault is the target. Without
- * `VAULT_ADDR`/`VAULT_TOKEN` the target is the simulator (clock frozen, advanced by the tests); with them
- * it is that real server (time really passes; tests keep waits to a few seconds). Each contract
+ * The contract suite's driver: the same tests talk HTTP to whichever Vault is the target: the simulator
+ * (clock frozen, advanced by the tests) and, only when `AVI_REAL_VAULT_ADDR`/`AVI_REAL_VAULT_TOKEN` are
+ * set, also that real server (time really passes; tests keep waits to a few seconds). The usual
+ * `VAULT_ADDR`/`VAULT_TOKEN` are ignored on purpose: they often point at a real cluster, and these tests
+ * mount engines and write policies. Each contract
  * `describe` is registered twice; the real-Vault copy shows as skipped, with the reason, when no real
  * Vault is configured.
  */
@@ -45,7 +47,9 @@ export interface VaultTarget {
   cleanup(): Promise<void>;
 }
 
-export const REAL_VAULT = process.env.VAULT_ADDR !== undefined && process.env.VAULT_ADDR !== "" && process.env.VAULT_TOKEN !== undefined && process.env.VAULT_TOKEN !== "";
+const REAL_VAULT_ADDR = process.env["AVI_REAL_VAULT_ADDR"] ?? "";
+const REAL_VAULT_TOKEN = process.env["AVI_REAL_VAULT_TOKEN"] ?? "";
+export const REAL_VAULT = REAL_VAULT_ADDR !== "" && REAL_VAULT_TOKEN !== "";
 
 function makeTarget(kind: "sim" | "real", address: string, rootToken: string, sim?: VaultSim): VaultTarget {
   const mounts: { kind: "secret" | "auth"; path: string }[] = [];
@@ -114,7 +118,7 @@ export async function simTarget(options: Parameters<typeof startVaultSim>[0] = {
 }
 
 export function realTarget(): VaultTarget {
-  return makeTarget("real", process.env.VAULT_ADDR!.replace(/\/+$/, ""), process.env.VAULT_TOKEN!);
+  return makeTarget("real", REAL_VAULT_ADDR.replace(/\/+$/, ""), REAL_VAULT_TOKEN);
 }
 
 /** Set when the real Vault cannot reach this machine's loopback (the TokenReview and STS stand-ins live there). */
@@ -137,10 +141,10 @@ export function describeContract(title: string, body: (target: () => VaultTarget
       kind === "sim"
         ? `${title} [simulator]`
         : !REAL_VAULT
-          ? `${title} [real Vault: skipped, set VAULT_ADDR and VAULT_TOKEN to run against one]`
+          ? `${title} [real Vault: skipped, set AVI_REAL_VAULT_ADDR and AVI_REAL_VAULT_TOKEN (a dev Vault the tests may change) to run against one]`
           : unreachable
             ? `${title} [real Vault: skipped, AVI_CONTRACT_VAULT_CANNOT_REACH_LOOPBACK=1 and these tests need Vault to call 127.0.0.1]`
-            : `${title} [real Vault at ${process.env.VAULT_ADDR}]`;
+            : `${title} [real Vault at ${REAL_VAULT_ADDR}]`;
     describe.skipIf(kind === "real" && (!REAL_VAULT || unreachable))(label, () => {
       let target: VaultTarget | undefined;
       beforeAll(async () => {
