@@ -18,35 +18,24 @@
  */
 import { randomBytes } from "node:crypto";
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { AVI_BIN, cleanEnv, startAgentProcess, type AgentProcess, type AgentStatus } from "../support/agent-process.js";
 import { REPO_ROOT } from "../support/repo.js";
 import { STAGE_POD, stageAgentConfig, startVaultStage, type VaultStage } from "../support/vault-stage.js";
-import { CEPH_MISSING_REASON, cephPackagesPresent, rotateStaticKey, startCephRgw, writeKvV2, type CephRgw, type S3Key } from "./ceph/ceph-rgw.js";
+import { rotateStaticKey, startCephRgw, writeKvV2, type CephRgw, type S3Key } from "./ceph/ceph-rgw.js";
+import { goPathWith } from "../support/go-path.js";
+import { describeWithTools } from "../support/tools.js";
 
 const GO = "/usr/bin/go";
-const GOPATH = "/usr/share/gocode";
-const MINIO_GO_SRC = join(GOPATH, "src/github.com/minio/minio-go/v7");
 const RCLONE = "/usr/bin/rclone";
 const KV_REFRESH_S = 2;
 const STS_REFRESH_S = 3;
 const KV_UID = "avi-matrix";
 
-/** Why the clients cannot run here, or undefined. Under CI=true a missing tool fails instead of skipping. */
-function clientsMissing(): string | undefined {
-  let reason: string | undefined;
-  if (!cephPackagesPresent()) reason = CEPH_MISSING_REASON;
-  else if (!existsSync(GO) || !existsSync(MINIO_GO_SRC) || !existsSync(RCLONE)) {
-    reason = "go, minio-go or rclone missing; install with: apt-get install --no-install-recommends golang-go golang-github-minio-minio-go-v7-dev rclone";
-  }
-  if (reason !== undefined && process.env.CI === "true") throw new Error(`CI=true and a needed tool is missing: ${reason}`);
-  return reason;
-}
-const missing = clientsMissing();
 
 let rgw: CephRgw;
 let stage: VaultStage;
@@ -104,11 +93,13 @@ function rclone(args: string[], env: Record<string, string>): { status: number |
   return { status: res.status, stdout: res.stdout, stderr: res.stderr };
 }
 
-describe.skipIf(missing !== undefined)(`client matrix on real Ceph RGW${missing === undefined ? "" : ` [skipped: ${missing}]`}`, () => {
+describeWithTools(["ceph", "minio-go", "rclone"], "client matrix on real Ceph RGW", () => {
   beforeAll(async () => {
     expect(readFileSync(AVI_BIN, "utf8")).toMatch(/^#!/);
     home = mkdtempSync(join(tmpdir(), "avi-matrix-"));
-    // minio-go offline: GOPATH mode over Debian's /usr/share/gocode (no module proxy, no network).
+    // minio-go offline: GOPATH mode over Debian's Go sources (no module proxy, no network).
+    const GOPATH = goPathWith(["github.com/minio/minio-go/v7"]);
+    if (GOPATH === undefined) throw new Error("Go sources of github.com/minio/minio-go/v7 not found");
     const t = performance.now();
     minioBin = join(home, "minio-consumer");
     const build = spawnSync(GO, ["build", "-o", minioBin, "."], {

@@ -11,7 +11,7 @@
  * A new tool is one entry in TOOLS: what is missing (checked once per worker) and how to install it.
  */
 import { spawnSync } from "node:child_process";
-import { accessSync, constants } from "node:fs";
+import { accessSync, constants, existsSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { describe, it, type TestContext } from "vitest";
 import { CEPH_APT_PACKAGES, cephPackagesPresent } from "../e2e/ceph/ceph-rgw.js";
@@ -51,6 +51,8 @@ const binaries = (...names: string[]) => (): string | undefined => {
   return absent.length === 0 ? undefined : `${absent.join(", ")} not found or not executable`;
 };
 
+const present = (path: string) => (): string | undefined => (existsSync(path) ? undefined : `${path} not found`);
+
 const pythonModule = (module: string) => (): string | undefined => {
   if (!executable(DEBIAN_PYTHON)) return `${DEBIAN_PYTHON} not found`;
   const result = spawnSync(DEBIAN_PYTHON, ["-c", `import ${module}`], { encoding: "utf8", timeout: 30_000 });
@@ -79,6 +81,26 @@ export const TOOLS = {
     purpose: "Debian's aws-cli as a real consumer of the credentials",
     missing: binaries("/usr/bin/aws"),
     install: "apt-get install awscli",
+  },
+  hvac: {
+    purpose: "Debian's python3-hvac, a real Vault client driving the Vault simulator",
+    missing: pythonModule("hvac"),
+    install: "apt-get install python3-hvac",
+  },
+  mariadb: {
+    purpose: "MariaDB's hashicorp_key_management plugin, a real Vault client of the Vault simulator",
+    missing: () => binaries("/usr/sbin/mariadbd", "/usr/bin/mariadb-install-db", "/usr/bin/mariadb")() ?? present("/usr/lib/mysql/plugin/hashicorp_key_management.so")(),
+    install: "apt-get install mariadb-server mariadb-plugin-hashicorp-key-management",
+  },
+  "minio-go": {
+    purpose: "minio-go, built offline from Debian's Go sources, as an S3 consumer of the agent",
+    missing: () => binaries("go")() ?? (goPathWith(["github.com/minio/minio-go/v7"]) === undefined ? "Go sources of github.com/minio/minio-go/v7 not found in any GOPATH" : undefined),
+    install: "apt-get install golang-go golang-github-minio-minio-go-v7-dev",
+  },
+  rclone: {
+    purpose: "rclone (env_auth, provider Ceph) as an S3 consumer of the agent",
+    missing: binaries("/usr/bin/rclone"),
+    install: "apt-get install rclone",
   },
 } as const satisfies Record<string, ToolSpec>;
 

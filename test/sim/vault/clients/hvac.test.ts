@@ -6,23 +6,16 @@
  * revoke — and hvac's error classes for 400, 403, 404, 429 and 503. The driver
  * (hvac_driver.py) records what hvac returned or raised; this file decides whether that is right.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { createServiceAccountIssuer, startTokenReviewServer, type ServiceAccountIssuer, type TokenReviewServer } from "../../../../sim/apiserver/authn/index.js";
 import { startVaultSim, type VaultSim } from "../../../../sim/vault/index.js";
+import { describeWithTools } from "../../../support/tools.js";
 
 const PYTHON = "/usr/bin/python3";
 const DRIVER = join(import.meta.dirname, "hvac_driver.py");
 
-/** Why hvac cannot run here, or undefined. Under CI=true a missing tool fails instead of skipping. */
-function hvacMissing(): string | undefined {
-  const probe = spawnSync(PYTHON, ["-c", "import hvac"], { encoding: "utf8" });
-  const reason = probe.error !== undefined || probe.status !== 0 ? `${PYTHON} cannot import hvac; install it with: apt-get install python3-hvac` : undefined;
-  if (reason !== undefined && process.env.CI === "true") throw new Error(`CI=true and a needed tool is missing: ${reason}`);
-  return reason;
-}
-const missing = hvacMissing();
 
 type StepResult = { ok: unknown } | { error: string; message: string };
 type Results = Record<string, StepResult>;
@@ -55,7 +48,7 @@ const raised = (r: Results, step: string): { error: string; message: string } =>
   return s;
 };
 
-describe.skipIf(missing !== undefined)(`python3-hvac against sim/vault${missing === undefined ? "" : ` [skipped: ${missing}]`}`, () => {
+describeWithTools(["hvac"], "python3-hvac against sim/vault", () => {
   let main: Results;
   beforeAll(async () => {
     sim = await startVaultSim({});

@@ -14,22 +14,14 @@ import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { startVaultSim, type VaultSim } from "../../../../sim/vault/index.js";
+import { describeWithTools } from "../../../support/tools.js";
 
 const MARIADBD = "/usr/sbin/mariadbd";
 const INSTALL_DB = "/usr/bin/mariadb-install-db";
 const MARIADB = "/usr/bin/mariadb";
-const PLUGIN = "/usr/lib/mysql/plugin/hashicorp_key_management.so";
 
-/** Why the plugin cannot run here, or undefined. Under CI=true a missing tool fails instead of skipping. */
-function mariadbMissing(): string | undefined {
-  const absent = [MARIADBD, INSTALL_DB, MARIADB, PLUGIN].filter((f) => !existsSync(f));
-  const reason = absent.length > 0 ? `${absent.join(", ")} missing; install with: apt-get install mariadb-server mariadb-plugin-hashicorp-key-management` : undefined;
-  if (reason !== undefined && process.env.CI === "true") throw new Error(`CI=true and a needed tool is missing: ${reason}`);
-  return reason;
-}
-const missing = mariadbMissing();
 
 const KEY1_V1 = "0123456789abcdef0123456789abcdef";
 const KEY2_V1 = "abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789";
@@ -111,7 +103,7 @@ async function stopServer(): Promise<void> {
   clearTimeout(timer);
 }
 
-describe.skipIf(missing !== undefined)(`MariaDB hashicorp_key_management against sim/vault${missing === undefined ? "" : ` [skipped: ${missing}]`}`, () => {
+describeWithTools(["mariadb"], "MariaDB hashicorp_key_management against sim/vault", () => {
   let token = "";
   beforeAll(async () => {
     sim = await startVaultSim({});
