@@ -8,6 +8,7 @@
 // pulls every zod locale) would be loaded by the agent in every task pod.
 import { build } from "esbuild";
 import { chmod, readFile, rm } from "node:fs/promises";
+import { isBuiltin } from "node:module";
 import { fileURLToPath } from "node:url";
 
 const pkg = JSON.parse(await readFile(new URL("../package.json", import.meta.url), "utf8"));
@@ -32,6 +33,17 @@ const unusedInAgent = {
     const stub = { path: fileURLToPath(new URL("./unused-in-agent.cjs", import.meta.url)) };
     b.onResolve({ filter: /^debug$/ }, (args) => (args.importer.includes("node-vault") ? stub : undefined));
     b.onResolve({ filter: /^thread-stream$/ }, (args) => (args.importer.includes("pino") ? stub : undefined));
+  },
+};
+
+// Node built-ins are taken with require() in the agent bundle, not \`import\`: the ESM facade of a
+// built-in reads every export, so \`import … from "node:http"\` loads undici (http's lazy WebSocket)
+// and "node:crypto" loads WebCrypto, at every agent start.
+const builtinsByRequire = {
+  name: "builtins-by-require",
+  setup(b) {
+    b.onResolve({ filter: /^[a-z_/:]+$/ }, (args) => (args.kind === "import-statement" && isBuiltin(args.path) ? { path: args.path, namespace: "builtin" } : undefined));
+    b.onLoad({ filter: /.*/, namespace: "builtin" }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: "js" }));
   },
 };
 
@@ -69,6 +81,6 @@ await build({
   ...common,
   entryPoints: { "commands/agent": "cli/commands/agent.ts" },
   outdir: "dist",
-  plugins: [axiosUnused, unusedInAgent],
+  plugins: [axiosUnused, unusedInAgent, builtinsByRequire],
 });
 await chmod(new URL("../dist/avi.js", import.meta.url), 0o755);
