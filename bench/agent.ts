@@ -13,6 +13,10 @@
  * COMPARE_NODE=/path/to/node repeats (a) and (b) on another Node (e.g. 20) as a second line, after RESULT.
  * Start is also given as CPU time (all threads, /proc/PID/task/*\/schedstat) at the same moment:
  * less disturbed than wall time by other load on a shared machine.
+ * (e) with AVI_IMAGE=<image> (`npm run image`): (b)'s scenario in the image under podman/runc with
+ *     the injected memory limit; the cgroup's peak (cgroup v1 memory.max_usage_in_bytes: anonymous
+ *     memory plus the page cache the container faults in) with a cold page cache (drop_caches first)
+ *     and a warm one (the same image just ran).
  * Last line: RESULT start_overhead_ms=… rss_ratio=… anon_mib=… idle_mcpu=… vault_req_ratio=…
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
@@ -31,8 +35,12 @@ const IDLE_S = Number(process.env["IDLE_S"] ?? 60);
 const SETTLE_S = Number(process.env["SETTLE_S"] ?? 20);
 const HOURS = Number(process.env["HOURS"] ?? 24);
 const ROTATIONS = 100;
-/** PHASES=abcd (default): run only some phases, e.g. PHASES=b while trying memory settings. */
-const PHASES = process.env["PHASES"] ?? "abcd";
+/** PHASES=abcde (default): run only some phases, e.g. PHASES=b while trying memory settings. */
+const PHASES = process.env["PHASES"] ?? "abcde";
+/** (e) runs the agent in this image (`npm run image`; tag or ID) under podman; skipped when unset. */
+const AVI_IMAGE = process.env["AVI_IMAGE"];
+/** The memory limit the injector gives the agent container (charts/airflow-vault-injector values). */
+const CONTAINER_LIMIT = process.env["CONTAINER_LIMIT"] ?? "64Mi";
 const COMPARE_NODE = process.env["COMPARE_NODE"];
 const avi = new URL("../dist/avi.js", import.meta.url).pathname;
 if (!existsSync(avi)) {
@@ -167,16 +175,20 @@ function statusOf(out: string): { ready: boolean; rotations: number } {
   }
 }
 
+/** An STS role handing out credentials of `ttl`, readable by the stage's agent role. */
+async function churnRole(stage: VaultStage, ttl: string): Promise<void> {
+  await stage.api("POST", "aws/roles/churn", { credential_type: "assumed_role", role_arns: "arn:aws:iam::123456789012:role/churn", max_sts_ttl: "12h", default_sts_ttl: ttl });
+  await stage.api("PUT", "sys/policies/acl/airflow-agent-churn", { policy: 'path "aws/sts/churn" { capabilities = ["read"] }' });
+  await stage.api("POST", "auth/kubernetes/role/airflow", { bound_service_account_names: STAGE_POD.serviceAccount, bound_service_account_namespaces: STAGE_POD.namespace, audience: "vault", token_policies: "airflow-agent,airflow-agent-churn", token_ttl: "1h", token_max_ttl: "24h" });
+}
+
 /**
  * (b) memory after ROTATIONS rotations: four credentials on an STS role handing out 4 s credentials
  * (replaced every ~2.5 s) until the rotations are done; then the role hands out 1 h credentials, the
  * agent goes idle as in a real pod, and memory is read after SETTLE_S seconds.
  */
 async function memoryAfterRotations(stage: VaultStage, node: string): Promise<{ rssKiB: number; anonKiB: number; seconds: number }> {
-  const role = { credential_type: "assumed_role", role_arns: "arn:aws:iam::123456789012:role/churn", max_sts_ttl: "12h" };
-  await stage.api("POST", "aws/roles/churn", { ...role, default_sts_ttl: "4s" });
-  await stage.api("PUT", "sys/policies/acl/airflow-agent-churn", { policy: 'path "aws/sts/churn" { capabilities = ["read"] }' });
-  await stage.api("POST", "auth/kubernetes/role/airflow", { bound_service_account_names: STAGE_POD.serviceAccount, bound_service_account_namespaces: STAGE_POD.namespace, audience: "vault", token_policies: "airflow-agent,airflow-agent-churn", token_ttl: "1h", token_max_ttl: "24h" });
+  await churnRole(stage, "4s");
   const out = mkdtempSync(join(shm, "avi-bench-"));
   const creds = ["a", "b", "c", "d"].map((name) => ({ name, path: "aws/sts/churn", format: "aws" }));
   const child = spawnAgent(agentConfig(stage, out, creds), node);
@@ -187,7 +199,7 @@ async function memoryAfterRotations(stage: VaultStage, node: string): Promise<{ 
       if (performance.now() - t0 > 300_000) throw new Error(`only ${statusOf(out).rotations} rotations after 5 minutes; see ${out}/status.json`);
       await sleep(100);
     }
-    await stage.api("POST", "aws/roles/churn", { ...role, default_sts_ttl: "1h" });
+    await churnRole(stage, "1h");
     const seconds = (performance.now() - t0) / 1000;
     await sleep(SETTLE_S * 1000);
     return { ...procStatus(child.pid!), seconds };
@@ -292,6 +304,56 @@ async function memory(stage: VaultStage, node: string): Promise<{ rssRatio: numb
   return { rssRatio, anonMiB, line };
 }
 
+/** The memory cgroup (v1) directory of a process. */
+function memoryCgroup(pid: number): string {
+  const line = readFileSync(`/proc/${pid}/cgroup`, "utf8")
+    .split("\n")
+    .find((l) => /^\d+:([^:]*,)?memory(,[^:]*)?:/.test(l));
+  if (line === undefined) throw new Error("no cgroup v1 memory controller for the container (cgroup v2 hosts: memory.peak)");
+  return join("/sys/fs/cgroup/memory", line.slice(line.lastIndexOf(":") + 1));
+}
+
+const podman = (args: string[]): string => execFileSync("podman", args, { encoding: "utf8" }).trim();
+
+/** (e) the memory scenario in the image, under the injected limit; cold drops the page cache first. */
+async function containerPeak(stage: VaultStage, image: string, cold: boolean): Promise<{ peakMiB: number; line: string }> {
+  // 8 s credentials rather than (b)'s 4 s: a container start on a loaded 2-core machine can take
+  // long enough that 4 s ones come back too short to serve.
+  await churnRole(stage, "8s");
+  const out = mkdtempSync(join(shm, "avi-bench-"));
+  const creds = ["a", "b", "c", "d"].map((name) => ({ name, path: "aws/sts/churn", format: "aws" }));
+  if (cold) execFileSync("sh", ["-c", "sync && echo 3 > /proc/sys/vm/drop_caches"]);
+  // Host network: the agent reaches sim/vault on 127.0.0.1; the stage's token and output dirs are
+  // bound at the same paths. Root in the container only so that it can read the stage's 0600 files.
+  const id = podman([
+    "run", "-d", "--network=host", "--read-only", "--cap-drop=all", "--user=0:0", `--memory=${CONTAINER_LIMIT.replace(/i$/, "").toLowerCase()}`, `--memory-swap=${CONTAINER_LIMIT.replace(/i$/, "").toLowerCase()}`,
+    "-v", `${stage.dir}:${stage.dir}:ro`, "-v", `${out}:${out}`,
+    "-e", `NODE_OPTIONS=${AGENT_NODE_OPTIONS}`, "-e", `AVI_AGENT_CONFIG=${JSON.stringify(agentConfig(stage, out, creds))}`,
+    image, "agent",
+  ]);
+  const t0 = performance.now();
+  try {
+    const pid = Number(podman(["inspect", "--format", "{{.State.Pid}}", id]));
+    const cgroup = memoryCgroup(pid);
+    while (statusOf(out).rotations < ROTATIONS) {
+      if (podman(["inspect", "--format", "{{.State.Running}}", id]) !== "true") throw new Error(`the agent container stopped: ${podman(["logs", id])}`);
+      if (performance.now() - t0 > 300_000) throw new Error(`only ${statusOf(out).rotations} rotations after 5 minutes: ${podman(["logs", id])}`);
+      await sleep(200);
+    }
+    await churnRole(stage, "1h");
+    await sleep(SETTLE_S * 1000);
+    const mib = (file: string): number => Number(readFileSync(join(cgroup, file), "utf8")) / 2 ** 20;
+    const stat = Object.fromEntries(readFileSync(join(cgroup, "memory.stat"), "utf8").split("\n").filter((l) => l !== "").map((l) => l.split(" ") as [string, string]));
+    const peakMiB = mib("memory.max_usage_in_bytes");
+    const failcnt = Number(readFileSync(join(cgroup, "memory.failcnt"), "utf8"));
+    const line = `${cold ? "cold" : "warm"} page cache, limit ${CONTAINER_LIMIT}: cgroup peak ${peakMiB.toFixed(1)} MiB, now ${mib("memory.usage_in_bytes").toFixed(1)} MiB (rss ${(Number(stat["rss"]) / 2 ** 20).toFixed(1)}, cache ${(Number(stat["cache"]) / 2 ** 20).toFixed(1)} MiB), limit hit ${failcnt}×; agent RssAnon ${(procStatus(pid).anonKiB / 1024).toFixed(1)} MiB (target peak ≤ 48 MiB cold)`;
+    return { peakMiB, line };
+  } finally {
+    podman(["rm", "-f", "-t", "5", id]);
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
 const figures: Record<string, string> = {};
 const stage = await startVaultStage({ stsTtl: "1h" });
 try {
@@ -330,6 +392,14 @@ try {
     console.log(`(d) Vault requests per pod-hour over ${HOURS} compressed hours (token 1h/24h, STS 1h, IAM user 1h/24h, KV 5 min): agent ${ours.perHour.toFixed(2)}, LifetimeWatcher model ${modelPerHour.toFixed(2)} → ratio ${ratio.toFixed(3)} (target ≤ 1.0)`);
     console.log(`    agent requests by path: ${JSON.stringify(ours.byPath)}`);
   }
+  if (PHASES.includes("e")) {
+    if (AVI_IMAGE === undefined) console.log("(e) skipped: set AVI_IMAGE to an image built by `npm run image` (podman, runc, cgroup v1)");
+    else {
+      console.log(`(e) ${(await containerPeak(stage, AVI_IMAGE, true)).line}`);
+      console.log(`(e) ${(await containerPeak(stage, AVI_IMAGE, false)).line}`);
+    }
+  }
+
   const keys = ["start_overhead_ms", "rss_ratio", "anon_mib", "idle_mcpu", "vault_req_ratio"];
   console.log(`node ${process.version}, loadavg ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
   console.log(`RESULT ${keys.map((k) => `${k}=${figures[k] ?? "skipped"}`).join(" ")}`);
