@@ -8,11 +8,20 @@
  *  (d) Vault requests per pod-hour at a compressed clock (the simulator's clock, frozen and stepped,
  *      24 h) against the LifetimeWatcher model (bench/lifetime-watcher-model.ts) with the same TTLs.
  *   npm run bench:agent        (env: RUNS=15 IDLE_S=60 SETTLE_S=20 HOURS=24)
+ * The script runs on Node 24 (the image's runtime; package.json runs it with the npm registry's
+ * node@24) and the agent and the bare baselines run on the same Node (process.execPath).
+ * COMPARE_NODE=/path/to/node repeats (a) and (b) on another Node (e.g. 20) as a second line, after RESULT.
+ * Start is also given as CPU time (all threads, /proc/PID/task/*\/schedstat) at the same moment:
+ * less disturbed than wall time by other load on a shared machine.
+ * (e) with AVI_IMAGE=<image> (`npm run image`): (b)'s scenario in the image under podman/runc with
+ *     the injected memory limit; the cgroup's peak (cgroup v1 memory.max_usage_in_bytes: anonymous
+ *     memory plus the page cache the container faults in) with a cold page cache (drop_caches first)
+ *     and a warm one (the same image just ran).
  * Last line: RESULT start_overhead_ms=… rss_ratio=… anon_mib=… idle_mcpu=… vault_req_ratio=…
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, watch } from "node:fs";
-import { tmpdir } from "node:os";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, watch } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
 import { AGENT_NODE_OPTIONS, parseAgentConfig } from "../agent/config.js";
@@ -20,15 +29,19 @@ import { startAgent } from "../agent/start-agent.js";
 import { createVaultClient } from "../agent/vault-client.js";
 import { STAGE_POD, simTime, stageAgentConfig, startVaultStage, type VaultStage } from "../test/support/vault-stage.js";
 import { lifetimeWatcherModel, totalRequests, type ModelScenario } from "./lifetime-watcher-model.js";
-import { bareNodeStartMs as bareNode } from "./bench-support.js";
 
 const RUNS = Number(process.env["RUNS"] ?? 15);
 const IDLE_S = Number(process.env["IDLE_S"] ?? 60);
 const SETTLE_S = Number(process.env["SETTLE_S"] ?? 20);
 const HOURS = Number(process.env["HOURS"] ?? 24);
 const ROTATIONS = 100;
-/** PHASES=abcd (default): run only some phases, e.g. PHASES=b while trying memory settings. */
-const PHASES = process.env["PHASES"] ?? "abcd";
+/** PHASES=abcde (default): run only some phases, e.g. PHASES=b while trying memory settings. */
+const PHASES = process.env["PHASES"] ?? "abcde";
+/** (e) runs the agent in this image (`npm run image`; tag or ID) under podman; skipped when unset. */
+const AVI_IMAGE = process.env["AVI_IMAGE"];
+/** The memory limit the injector gives the agent container (charts/airflow-vault-injector values). */
+const CONTAINER_LIMIT = process.env["CONTAINER_LIMIT"] ?? "64Mi";
+const COMPARE_NODE = process.env["COMPARE_NODE"];
 const avi = new URL("../dist/avi.js", import.meta.url).pathname;
 if (!existsSync(avi)) {
   console.error("dist/avi.js is missing: run `npm run build` first");
@@ -54,6 +67,37 @@ function cpuTicks(pid: number): number {
   return Number(fields[11]) + Number(fields[12]);
 }
 
+/** CPU time of every thread of a running process so far (ms, ns resolution); NaN once it is gone. */
+function cpuMs(pid: number): number {
+  try {
+    return readdirSync(`/proc/${pid}/task`).reduce((ms, tid) => ms + Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]) / 1e6, 0);
+  } catch {
+    return NaN;
+  }
+}
+
+interface Start {
+  wallMs: number;
+  cpuMs: number;
+}
+
+/** A bare `node -e` that stops itself (SIGSTOP) at the end of its script: wall time and CPU time then. */
+async function bareNode(node: string): Promise<Start> {
+  const t0 = performance.now();
+  const child = spawn(node, ["-e", "process.kill(process.pid, 'SIGSTOP')"], { stdio: "ignore" });
+  try {
+    for (;;) {
+      const stat = readFileSync(`/proc/${child.pid}/stat`, "utf8");
+      if (stat.slice(stat.lastIndexOf(")") + 2).startsWith("T")) return { wallMs: performance.now() - t0, cpuMs: cpuMs(child.pid!) };
+      await sleep(1);
+    }
+  } finally {
+    const exited = new Promise((r) => child.once("exit", r));
+    child.kill("SIGKILL");
+    await exited;
+  }
+}
+
 function agentConfig(stage: VaultStage, outputDir: string, credentials: unknown[]): Record<string, unknown> {
   return stageAgentConfig(stage, credentials, { outputDir, logLevel: "warn", context: { namespace: STAGE_POD.namespace, serviceAccount: STAGE_POD.serviceAccount, dagId: "bench", taskId: "agent" } });
 }
@@ -70,10 +114,10 @@ const agentEnv = Object.fromEntries(
     .map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
 );
 
-function spawnAgent(config: unknown): ChildProcess {
+function spawnAgent(config: unknown, node = process.execPath): ChildProcess {
   const env = { PATH: process.env["PATH"], NODE_OPTIONS: AGENT_NODE_OPTIONS, ...agentEnv, AVI_AGENT_CONFIG: JSON.stringify(config) };
   // V8 notes on stderr that --jitless turns WebAssembly off; nothing else is expected there.
-  const child = spawn(process.execPath, [...agentNodeFlags, avi, "agent"], { env, stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(node, [...agentNodeFlags, avi, "agent"], { env, stdio: ["ignore", "ignore", "pipe"] });
   child.stderr?.on("data", (chunk: Buffer) => {
     const text = chunk.toString("utf8").replace(/^Warning: disabling flag --expose_wasm due to conflicting flags\n/m, "");
     if (text !== "") process.stderr.write(text);
@@ -89,7 +133,7 @@ async function stopChild(child: ChildProcess): Promise<void> {
 }
 
 /** (a) one cold start: spawn → `<name>.json` renamed into place. */
-async function coldStart(stage: VaultStage): Promise<number> {
+async function coldStart(stage: VaultStage, node: string): Promise<Start> {
   const out = mkdtempSync(join(shm, "avi-bench-"));
   try {
     let w: ReturnType<typeof watch> | undefined;
@@ -99,23 +143,23 @@ async function coldStart(stage: VaultStage): Promise<number> {
       });
     });
     const t0 = performance.now();
-    const child = spawnAgent(agentConfig(stage, out, [{ name: "etl", path: "aws/sts/etl", format: "aws" }]));
+    const child = spawnAgent(agentConfig(stage, out, [{ name: "etl", path: "aws/sts/etl", format: "aws" }]), node);
     const failed = new Promise<never>((_, reject) => {
       child.once("exit", (code) => reject(new Error(`agent exited ${code} before writing credentials`)));
       setTimeout(() => reject(new Error("no credentials written within 30 s")), 30_000).unref();
     });
     await Promise.race([written, failed]).finally(() => w?.close());
-    const elapsed = performance.now() - t0;
+    const start = { wallMs: performance.now() - t0, cpuMs: cpuMs(child.pid!) };
     await stopChild(child);
-    return elapsed;
+    return start;
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
 }
 
 
-async function bareHttpServer(): Promise<{ rssKiB: number; anonKiB: number }> {
-  const child = spawn(process.execPath, ["-e", "require('node:http').createServer((q, r) => r.end('ok')).listen(0, '127.0.0.1')"], { stdio: "ignore" });
+async function bareHttpServer(node: string): Promise<{ rssKiB: number; anonKiB: number }> {
+  const child = spawn(node, ["-e", "require('node:http').createServer((q, r) => r.end('ok')).listen(0, '127.0.0.1')"], { stdio: "ignore" });
   await sleep(SETTLE_S * 1000);
   const m = procStatus(child.pid!);
   await stopChild(child);
@@ -131,19 +175,23 @@ function statusOf(out: string): { ready: boolean; rotations: number } {
   }
 }
 
+/** An STS role handing out credentials of `ttl`, readable by the stage's agent role. */
+async function churnRole(stage: VaultStage, ttl: string): Promise<void> {
+  await stage.api("POST", "aws/roles/churn", { credential_type: "assumed_role", role_arns: "arn:aws:iam::123456789012:role/churn", max_sts_ttl: "12h", default_sts_ttl: ttl });
+  await stage.api("PUT", "sys/policies/acl/airflow-agent-churn", { policy: 'path "aws/sts/churn" { capabilities = ["read"] }' });
+  await stage.api("POST", "auth/kubernetes/role/airflow", { bound_service_account_names: STAGE_POD.serviceAccount, bound_service_account_namespaces: STAGE_POD.namespace, audience: "vault", token_policies: "airflow-agent,airflow-agent-churn", token_ttl: "1h", token_max_ttl: "24h" });
+}
+
 /**
  * (b) memory after ROTATIONS rotations: four credentials on an STS role handing out 4 s credentials
  * (replaced every ~2.5 s) until the rotations are done; then the role hands out 1 h credentials, the
  * agent goes idle as in a real pod, and memory is read after SETTLE_S seconds.
  */
-async function memoryAfterRotations(stage: VaultStage): Promise<{ rssKiB: number; anonKiB: number; seconds: number }> {
-  const role = { credential_type: "assumed_role", role_arns: "arn:aws:iam::123456789012:role/churn", max_sts_ttl: "12h" };
-  await stage.api("POST", "aws/roles/churn", { ...role, default_sts_ttl: "4s" });
-  await stage.api("PUT", "sys/policies/acl/airflow-agent-churn", { policy: 'path "aws/sts/churn" { capabilities = ["read"] }' });
-  await stage.api("POST", "auth/kubernetes/role/airflow", { bound_service_account_names: STAGE_POD.serviceAccount, bound_service_account_namespaces: STAGE_POD.namespace, audience: "vault", token_policies: "airflow-agent,airflow-agent-churn", token_ttl: "1h", token_max_ttl: "24h" });
+async function memoryAfterRotations(stage: VaultStage, node: string): Promise<{ rssKiB: number; anonKiB: number; seconds: number }> {
+  await churnRole(stage, "4s");
   const out = mkdtempSync(join(shm, "avi-bench-"));
   const creds = ["a", "b", "c", "d"].map((name) => ({ name, path: "aws/sts/churn", format: "aws" }));
-  const child = spawnAgent(agentConfig(stage, out, creds));
+  const child = spawnAgent(agentConfig(stage, out, creds), node);
   const t0 = performance.now();
   try {
     while (statusOf(out).rotations < ROTATIONS) {
@@ -151,7 +199,7 @@ async function memoryAfterRotations(stage: VaultStage): Promise<{ rssKiB: number
       if (performance.now() - t0 > 300_000) throw new Error(`only ${statusOf(out).rotations} rotations after 5 minutes; see ${out}/status.json`);
       await sleep(100);
     }
-    await stage.api("POST", "aws/roles/churn", { ...role, default_sts_ttl: "1h" });
+    await churnRole(stage, "1h");
     const seconds = (performance.now() - t0) / 1000;
     await sleep(SETTLE_S * 1000);
     return { ...procStatus(child.pid!), seconds };
@@ -225,37 +273,101 @@ async function requestsPerPodHour(scenario: ModelScenario): Promise<{ perHour: n
   }
 }
 
+/** (a) on one Node: cold starts interleaved with bare ones, so that machine load affects both series alike. */
+async function startOverhead(stage: VaultStage, node: string): Promise<{ overheadMs: number; line: string }> {
+  const agent: Start[] = [];
+  const bare: Start[] = [];
+  await coldStart(stage, node); // warm the page cache and the simulator
+  for (let i = 0; i < RUNS; i++) {
+    bare.push(await bareNode(node));
+    agent.push(await coldStart(stage, node));
+  }
+  // The fastest of the interleaved runs is the least disturbed by other load on a shared machine;
+  // the medians are shown too.
+  const wall = (xs: Start[]): number[] => xs.map((x) => x.wallMs);
+  const cpu = (xs: Start[]): number[] => xs.map((x) => x.cpuMs);
+  const overheadMs = Math.min(...wall(agent)) - Math.min(...wall(bare));
+  const cpuOverhead = median(cpu(agent)) - median(cpu(bare));
+  const line =
+    `start → first credential written: agent min ${Math.min(...wall(agent)).toFixed(1)} / p50 ${median(wall(agent)).toFixed(1)} ms, bare node -e min ${Math.min(...wall(bare)).toFixed(1)} / p50 ${median(wall(bare)).toFixed(1)} ms → overhead ${overheadMs.toFixed(1)} ms (p50: ${(median(wall(agent)) - median(wall(bare))).toFixed(1)}; target ≤ 60); ` +
+    `CPU time p50 agent ${median(cpu(agent)).toFixed(1)} ms, bare ${median(cpu(bare)).toFixed(1)} ms → ${cpuOverhead.toFixed(1)} ms`;
+  return { overheadMs, line };
+}
+
+/** (b) on one Node. */
+async function memory(stage: VaultStage, node: string): Promise<{ rssRatio: number; anonMiB: number; line: string }> {
+  const bare = await bareHttpServer(node);
+  const mem = await memoryAfterRotations(stage, node);
+  const rssRatio = mem.rssKiB / bare.rssKiB;
+  const anonMiB = mem.anonKiB / 1024;
+  const line = `${ROTATIONS} rotations in ${mem.seconds.toFixed(0)} s, then ${SETTLE_S} s idle: agent VmRSS ${(mem.rssKiB / 1024).toFixed(1)} MiB, RssAnon ${anonMiB.toFixed(1)} MiB; bare node http server VmRSS ${(bare.rssKiB / 1024).toFixed(1)} MiB, RssAnon ${(bare.anonKiB / 1024).toFixed(1)} MiB → ratio ${rssRatio.toFixed(3)} (targets ≤ 1.15, RssAnon ≤ 12 MiB)`;
+  return { rssRatio, anonMiB, line };
+}
+
+/** The memory cgroup (v1) directory of a process. */
+function memoryCgroup(pid: number): string {
+  const line = readFileSync(`/proc/${pid}/cgroup`, "utf8")
+    .split("\n")
+    .find((l) => /^\d+:([^:]*,)?memory(,[^:]*)?:/.test(l));
+  if (line === undefined) throw new Error("no cgroup v1 memory controller for the container (cgroup v2 hosts: memory.peak)");
+  return join("/sys/fs/cgroup/memory", line.slice(line.lastIndexOf(":") + 1));
+}
+
+const podman = (args: string[]): string => execFileSync("podman", args, { encoding: "utf8" }).trim();
+
+/** (e) the memory scenario in the image, under the injected limit; cold drops the page cache first. */
+async function containerPeak(stage: VaultStage, image: string, cold: boolean): Promise<{ peakMiB: number; line: string }> {
+  // 8 s credentials rather than (b)'s 4 s: a container start on a loaded 2-core machine can take
+  // long enough that 4 s ones come back too short to serve.
+  await churnRole(stage, "8s");
+  const out = mkdtempSync(join(shm, "avi-bench-"));
+  const creds = ["a", "b", "c", "d"].map((name) => ({ name, path: "aws/sts/churn", format: "aws" }));
+  if (cold) execFileSync("sh", ["-c", "sync && echo 3 > /proc/sys/vm/drop_caches"]);
+  // Host network: the agent reaches sim/vault on 127.0.0.1; the stage's token and output dirs are
+  // bound at the same paths. Root in the container only so that it can read the stage's 0600 files.
+  const id = podman([
+    "run", "-d", "--network=host", "--read-only", "--cap-drop=all", "--user=0:0", `--memory=${CONTAINER_LIMIT.replace(/i$/, "").toLowerCase()}`, `--memory-swap=${CONTAINER_LIMIT.replace(/i$/, "").toLowerCase()}`,
+    "-v", `${stage.dir}:${stage.dir}:ro`, "-v", `${out}:${out}`,
+    "-e", `NODE_OPTIONS=${AGENT_NODE_OPTIONS}`, "-e", `AVI_AGENT_CONFIG=${JSON.stringify(agentConfig(stage, out, creds))}`,
+    image, "agent",
+  ]);
+  const t0 = performance.now();
+  try {
+    const pid = Number(podman(["inspect", "--format", "{{.State.Pid}}", id]));
+    const cgroup = memoryCgroup(pid);
+    while (statusOf(out).rotations < ROTATIONS) {
+      if (podman(["inspect", "--format", "{{.State.Running}}", id]) !== "true") throw new Error(`the agent container stopped: ${podman(["logs", id])}`);
+      if (performance.now() - t0 > 300_000) throw new Error(`only ${statusOf(out).rotations} rotations after 5 minutes: ${podman(["logs", id])}`);
+      await sleep(200);
+    }
+    await churnRole(stage, "1h");
+    await sleep(SETTLE_S * 1000);
+    const mib = (file: string): number => Number(readFileSync(join(cgroup, file), "utf8")) / 2 ** 20;
+    const stat = Object.fromEntries(readFileSync(join(cgroup, "memory.stat"), "utf8").split("\n").filter((l) => l !== "").map((l) => l.split(" ") as [string, string]));
+    const peakMiB = mib("memory.max_usage_in_bytes");
+    const failcnt = Number(readFileSync(join(cgroup, "memory.failcnt"), "utf8"));
+    const line = `${cold ? "cold" : "warm"} page cache, limit ${CONTAINER_LIMIT}: cgroup peak ${peakMiB.toFixed(1)} MiB, now ${mib("memory.usage_in_bytes").toFixed(1)} MiB (rss ${(Number(stat["rss"]) / 2 ** 20).toFixed(1)}, cache ${(Number(stat["cache"]) / 2 ** 20).toFixed(1)} MiB), limit hit ${failcnt}×; agent RssAnon ${(procStatus(pid).anonKiB / 1024).toFixed(1)} MiB (target peak ≤ 48 MiB cold)`;
+    return { peakMiB, line };
+  } finally {
+    podman(["rm", "-f", "-t", "5", id]);
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
 const figures: Record<string, string> = {};
 const stage = await startVaultStage({ stsTtl: "1h" });
 try {
   if (PHASES.includes("a")) {
-    // Interleaved so that machine load affects both series alike.
-    const agentStarts: number[] = [];
-    const bareStarts: number[] = [];
-    await coldStart(stage); // warm the page cache and the simulator
-    for (let i = 0; i < RUNS; i++) {
-      bareStarts.push(await bareNode());
-      agentStarts.push(await coldStart(stage));
-    }
-    // The fastest of the interleaved runs is the least disturbed by other load on a shared machine;
-    // the medians are shown too.
-    const startOverhead = Math.min(...agentStarts) - Math.min(...bareStarts);
-    figures["start_overhead_ms"] = startOverhead.toFixed(1);
-    console.log(
-      `(a) start → first credential written: agent min ${Math.min(...agentStarts).toFixed(1)} / p50 ${median(agentStarts).toFixed(1)} ms, bare node -e 0 min ${Math.min(...bareStarts).toFixed(1)} / p50 ${median(bareStarts).toFixed(1)} ms → overhead ${startOverhead.toFixed(1)} ms (p50: ${(median(agentStarts) - median(bareStarts)).toFixed(1)}; target ≤ 60)`,
-    );
+    const a = await startOverhead(stage, process.execPath);
+    figures["start_overhead_ms"] = a.overheadMs.toFixed(1);
+    console.log(`(a) ${a.line}`);
   }
 
   if (PHASES.includes("b")) {
-    const bare = await bareHttpServer();
-    const mem = await memoryAfterRotations(stage);
-    const rssRatio = mem.rssKiB / bare.rssKiB;
-    const anonMiB = mem.anonKiB / 1024;
-    figures["rss_ratio"] = rssRatio.toFixed(3);
-    figures["anon_mib"] = anonMiB.toFixed(1);
-    console.log(
-      `(b) ${ROTATIONS} rotations in ${mem.seconds.toFixed(0)} s, then ${SETTLE_S} s idle: agent VmRSS ${(mem.rssKiB / 1024).toFixed(1)} MiB, RssAnon ${anonMiB.toFixed(1)} MiB; bare node http server VmRSS ${(bare.rssKiB / 1024).toFixed(1)} MiB, RssAnon ${(bare.anonKiB / 1024).toFixed(1)} MiB → ratio ${rssRatio.toFixed(3)} (targets ≤ 1.15, RssAnon ≤ 16 MiB)`,
-    );
+    const b = await memory(stage, process.execPath);
+    figures["rss_ratio"] = b.rssRatio.toFixed(3);
+    figures["anon_mib"] = b.anonMiB.toFixed(1);
+    console.log(`(b) ${b.line}`);
   }
 
   if (PHASES.includes("c")) {
@@ -280,8 +392,22 @@ try {
     console.log(`(d) Vault requests per pod-hour over ${HOURS} compressed hours (token 1h/24h, STS 1h, IAM user 1h/24h, KV 5 min): agent ${ours.perHour.toFixed(2)}, LifetimeWatcher model ${modelPerHour.toFixed(2)} → ratio ${ratio.toFixed(3)} (target ≤ 1.0)`);
     console.log(`    agent requests by path: ${JSON.stringify(ours.byPath)}`);
   }
+  if (PHASES.includes("e")) {
+    if (AVI_IMAGE === undefined) console.log("(e) skipped: set AVI_IMAGE to an image built by `npm run image` (podman, runc, cgroup v1)");
+    else {
+      console.log(`(e) ${(await containerPeak(stage, AVI_IMAGE, true)).line}`);
+      console.log(`(e) ${(await containerPeak(stage, AVI_IMAGE, false)).line}`);
+    }
+  }
+
   const keys = ["start_overhead_ms", "rss_ratio", "anon_mib", "idle_mcpu", "vault_req_ratio"];
+  console.log(`node ${process.version}, loadavg ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
   console.log(`RESULT ${keys.map((k) => `${k}=${figures[k] ?? "skipped"}`).join(" ")}`);
+  if (COMPARE_NODE !== undefined) {
+    const version = execFileSync(COMPARE_NODE, ["--version"], { encoding: "utf8" }).trim();
+    if (PHASES.includes("a")) console.log(`(a, ${version}) ${(await startOverhead(stage, COMPARE_NODE)).line}`);
+    if (PHASES.includes("b")) console.log(`(b, ${version}) ${(await memory(stage, COMPARE_NODE)).line}`);
+  }
 } finally {
   await stage.stop();
 }

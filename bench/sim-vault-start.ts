@@ -9,9 +9,9 @@ import { fileURLToPath } from "node:url";
 import { bareNodeStartMs as bareNode } from "./bench-support.js";
 
 const RUNS = Number(process.env.RUNS ?? 15);
-const avi = fileURLToPath(new URL("../dist/avi.js", import.meta.url));
+const avi = fileURLToPath(new URL("../dist/avi-dev.js", import.meta.url));
 if (!existsSync(avi)) {
-  console.error("dist/avi.js is missing: run `npm run build` first");
+  console.error("dist/avi-dev.js is missing: run `npm run build` first");
   process.exit(2);
 }
 

@@ -1,4 +1,5 @@
-// Bundles the `avi` command into dist/: one entry (dist/avi.js) plus lazily loaded chunks, so
+// Bundles the product CLI into dist/ (dist/avi.js plus lazily loaded chunks, what the image ships) and
+// the dev CLI (dist/avi-dev.js: demo and simulators, checkout only). Product chunks are loaded lazily so
 // `avi agent` never parses the webhook's or the simulators' code (start time and private memory
 // are per-pod costs for the agent).
 //
@@ -8,6 +9,8 @@
 // pulls every zod locale) would be loaded by the agent in every task pod.
 import { build } from "esbuild";
 import { chmod, readFile, rm } from "node:fs/promises";
+import { isBuiltin } from "node:module";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const pkg = JSON.parse(await readFile(new URL("../package.json", import.meta.url), "utf8"));
@@ -35,7 +38,19 @@ const unusedInAgent = {
   },
 };
 
+// Node built-ins are taken with require() in the agent bundle, not `import`: the ESM facade of a
+// built-in reads every export, so `import … from "node:http"` loads undici (http's lazy WebSocket)
+// and "node:crypto" loads WebCrypto, at every agent start.
+const builtinsByRequire = {
+  name: "builtins-by-require",
+  setup(b) {
+    b.onResolve({ filter: /^[a-z_/:]+$/ }, (args) => (args.kind === "import-statement" && isBuiltin(args.path) ? { path: args.path, namespace: "builtin" } : undefined));
+    b.onLoad({ filter: /.*/, namespace: "builtin" }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: "js" }));
+  },
+};
+
 const common = {
+  absWorkingDir: fileURLToPath(new URL("..", import.meta.url)),
   bundle: true,
   format: "esm",
   platform: "node",
@@ -55,20 +70,45 @@ const common = {
   logLevel: "warning",
 };
 
-await rm(new URL("../dist", import.meta.url), { recursive: true, force: true });
-await build({
-  ...common,
-  entryPoints: { avi: "cli/main.ts" },
-  outdir: "dist",
-  splitting: true,
-  chunkNames: "chunks/[name]-[hash]",
-  // Resolved at run time next to dist/avi.js: the separately built agent bundle below.
-  plugins: [{ name: "agent-apart", setup: (b) => b.onResolve({ filter: /^\.\/commands\/agent\.js$/ }, () => ({ path: AGENT_COMMAND, external: true })) }],
-});
-await build({
-  ...common,
-  entryPoints: { "commands/agent": "cli/commands/agent.ts" },
-  outdir: "dist",
-  plugins: [axiosUnused, unusedInAgent],
-});
-await chmod(new URL("../dist/avi.js", import.meta.url), 0o755);
+/**
+ * Builds the product CLI (`avi.js`, its chunks under `chunks/`, `commands/agent.js`) and the dev CLI
+ * (`avi-dev.js`: the product's commands plus demo and simulators, chunks under `dev-chunks/`) into
+ * `outdir`. Returns the esbuild metafiles so callers (tests, the image build) can see what went where.
+ */
+export async function buildAll(outdir) {
+  await rm(outdir, { recursive: true, force: true });
+  // Resolved at run time next to the entry: the separately built agent bundle below.
+  const agentApart = { name: "agent-apart", setup: (b) => b.onResolve({ filter: /^\.\/commands\/agent\.js$/ }, () => ({ path: AGENT_COMMAND, external: true })) };
+  const product = await build({
+    ...common,
+    entryPoints: { avi: "cli/main.ts" },
+    outdir,
+    splitting: true,
+    metafile: true,
+    chunkNames: "chunks/[name]-[hash]",
+    plugins: [agentApart],
+  });
+  const agent = await build({
+    ...common,
+    entryPoints: { "commands/agent": "cli/commands/agent.ts" },
+    outdir,
+    metafile: true,
+    plugins: [axiosUnused, unusedInAgent, builtinsByRequire],
+  });
+  const dev = await build({
+    ...common,
+    entryPoints: { "avi-dev": "cli/dev-main.ts" },
+    outdir,
+    splitting: true,
+    metafile: true,
+    chunkNames: "dev-chunks/[name]-[hash]",
+    plugins: [agentApart],
+  });
+  await chmod(join(outdir, "avi.js"), 0o755);
+  await chmod(join(outdir, "avi-dev.js"), 0o755);
+  return { product: product.metafile, agent: agent.metafile, dev: dev.metafile };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  await buildAll(fileURLToPath(new URL("../dist", import.meta.url)));
+}

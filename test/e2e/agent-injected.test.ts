@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OUTPUT_FILES } from "../../agent/config.js";
 import { startKubernetesAuthStack, type KubernetesAuthStack } from "../../sim/vault/index.js";
-import { AVI_BIN, cleanEnv, run, until } from "../support/agent-process.js";
+import { AVI_BIN, AVI_DEV_BIN, cleanEnv, run, until } from "../support/agent-process.js";
 import { REPO_ROOT } from "../support/repo.js";
 import { DEBIAN_PYTHON, itWithTools } from "../support/tools.js";
 import type { Container } from "../support/pod-container.js";
@@ -45,7 +45,7 @@ async function api(method: string, path: string, body?: unknown): Promise<unknow
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "avi-injected-"));
-  sim = spawn(process.execPath, [AVI_BIN, "sim", "vault", "--listen", "127.0.0.1:0", "--root-token", ROOT], { stdio: ["ignore", "pipe", "inherit"] });
+  sim = spawn(process.execPath, [AVI_DEV_BIN, "sim", "vault", "--listen", "127.0.0.1:0", "--root-token", ROOT], { stdio: ["ignore", "pipe", "inherit"] });
   address = await new Promise<string>((resolve, reject) => {
     let out = "";
     sim.stdout?.on("data", (c: Buffer) => {

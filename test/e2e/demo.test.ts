@@ -1,5 +1,5 @@
 /**
- * `node dist/avi.js demo` end to end, as a user runs it: the `demo ok` line with its numbers, exit codes,
+ * `node dist/avi-dev.js demo` end to end, as a user runs it: the `demo ok` line with its numbers, exit codes,
  * `--keep` until a signal, SIGTERM mid-run, the no-Ceph path, and the VAULT_ADDR path against a
  * separately started `avi sim vault`. After each run nothing the demo started is left: no webhook or
  * agent process of this checkout, no Ceph daemon or data dir. `--refresh-interval 3s` keeps each run short.
@@ -14,6 +14,7 @@ import { REPO_ROOT } from "../support/repo.js";
 import { cephPackagesPresent } from "./ceph/ceph-rgw.js";
 
 const AVI = join(REPO_ROOT, "dist", "avi.js");
+const AVI_DEV = join(REPO_ROOT, "dist", "avi-dev.js");
 const ceph = cephPackagesPresent();
 const FAST = ["--refresh-interval", "3s"];
 
@@ -28,7 +29,7 @@ type Child = ChildProcessByStdio<null, Readable, Readable>;
 function startDemo(args: readonly string[], env: NodeJS.ProcessEnv = {}): { child: Child; done: Promise<Run>; output: () => string } {
   const base = { ...process.env };
   for (const k of ["VAULT_ADDR", "VAULT_TOKEN", "AVI_DEMO_NO_CEPH"]) delete base[k];
-  const child = spawn(process.execPath, [AVI, "demo", ...args], { env: { ...base, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [AVI_DEV, "demo", ...args], { env: { ...base, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
@@ -81,7 +82,7 @@ function expectClean(stdout: string): void {
 }
 
 beforeAll(() => {
-  if (!existsSync(AVI)) throw new Error("dist/avi.js is missing: run `npm run build` first (npm test does)");
+  if (!existsSync(AVI_DEV)) throw new Error("dist/avi-dev.js is missing: run `npm run build` first (npm test does)");
 });
 
 describe("avi demo (built)", () => {
@@ -150,7 +151,7 @@ describe("avi demo (built)", () => {
     let address = "";
     const token = `demo-${randomBytes(8).toString("hex")}`;
     beforeAll(async () => {
-      vault = spawn(process.execPath, [AVI, "sim", "vault", "--listen", "127.0.0.1:0", "--root-token", token], { stdio: ["ignore", "pipe", "pipe"] });
+      vault = spawn(process.execPath, [AVI_DEV, "sim", "vault", "--listen", "127.0.0.1:0", "--root-token", token], { stdio: ["ignore", "pipe", "pipe"] });
       let out = "";
       vault.stdout.on("data", (c: Buffer) => (out += c.toString()));
       address = (await until(() => out, /listening on (http:\/\/\S+)/, 10_000))[1]!;

@@ -1,5 +1,5 @@
 /**
- * The built `dist/avi.js sim vault` as a real process: prints its address, answers the Vault API and the
+ * The built `dist/avi-dev.js sim vault` as a real process: prints its address, answers the Vault API and the
  * /sim/ controls, refuses a non-loopback address, and exits 0 on SIGTERM.
  */
 import { spawn, spawnSync, type ChildProcessByStdio } from "node:child_process";
@@ -9,13 +9,13 @@ import type { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeSts } from "../sim/vault/support/fake-sts-server.js";
 
-const AVI = fileURLToPath(new URL("../../dist/avi.js", import.meta.url));
+const AVI = fileURLToPath(new URL("../../dist/avi-dev.js", import.meta.url));
 let child: ChildProcessByStdio<null, Readable, Readable>;
 let address = "";
 let stdout = "";
 
 beforeAll(async () => {
-  if (!existsSync(AVI)) throw new Error("dist/avi.js is missing: run `npm run build` first (npm test does)");
+  if (!existsSync(AVI)) throw new Error("dist/avi-dev.js is missing: run `npm run build` first (npm test does)");
   child = spawn(process.execPath, [AVI, "sim", "vault", "--listen", "127.0.0.1:0", "--clock-scale", "0"], { stdio: ["ignore", "pipe", "pipe"] });
   address = await new Promise<string>((resolve, reject) => {
     child.stdout.on("data", (c: Buffer) => {

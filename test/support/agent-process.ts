@@ -26,6 +26,8 @@ export interface AgentStatus {
 }
 
 export const AVI_BIN = join(REPO_ROOT, "dist", "avi.js");
+/** The dev CLI (demo, `sim vault`): checkout only, never in the image. */
+export const AVI_DEV_BIN = join(REPO_ROOT, "dist", "avi-dev.js");
 
 export async function until<T>(probe: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
   const deadline = Date.now() + timeoutMs;
