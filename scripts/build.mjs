@@ -61,9 +61,9 @@ const common = {
 /**
  * Builds the product CLI (`avi.js`, its chunks under `chunks/`, `commands/agent.js`) and the dev CLI
  * (`avi-dev.js`: the product's commands plus demo and simulators, chunks under `dev-chunks/`) into
- * `outdir`. Returns the esbuild metafiles so callers (tests, the image build) can see what went where.
+ * `outdir` (`dev: false`: the product only, as the image needs). Returns the esbuild metafiles so callers (tests, the image build) can see what went where.
  */
-export async function buildAll(outdir) {
+export async function buildAll(outdir, { dev: withDev = true } = {}) {
   await rm(outdir, { recursive: true, force: true });
   // Resolved at run time next to the entry: the separately built agent bundle below.
   const agentApart = { name: "agent-apart", setup: (b) => b.onResolve({ filter: /^\.\/commands\/agent\.js$/ }, () => ({ path: AGENT_COMMAND, external: true })) };
@@ -83,18 +83,20 @@ export async function buildAll(outdir) {
     metafile: true,
     plugins: [axiosUnused, unusedInAgent],
   });
-  const dev = await build({
-    ...common,
-    entryPoints: { "avi-dev": "cli/dev-main.ts" },
-    outdir,
-    splitting: true,
-    metafile: true,
-    chunkNames: "dev-chunks/[name]-[hash]",
-    plugins: [agentApart],
-  });
+  const dev = withDev
+    ? await build({
+        ...common,
+        entryPoints: { "avi-dev": "cli/dev-main.ts" },
+        outdir,
+        splitting: true,
+        metafile: true,
+        chunkNames: "dev-chunks/[name]-[hash]",
+        plugins: [agentApart],
+      })
+    : undefined;
   await chmod(join(outdir, "avi.js"), 0o755);
-  await chmod(join(outdir, "avi-dev.js"), 0o755);
-  return { product: product.metafile, agent: agent.metafile, dev: dev.metafile };
+  if (dev) await chmod(join(outdir, "avi-dev.js"), 0o755);
+  return { product: product.metafile, agent: agent.metafile, dev: dev?.metafile };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
