@@ -9,6 +9,7 @@
 // pulls every zod locale) would be loaded by the agent in every task pod.
 import { build } from "esbuild";
 import { chmod, readFile, rm } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -34,6 +35,17 @@ const unusedInAgent = {
     const stub = { path: fileURLToPath(new URL("./unused-in-agent.cjs", import.meta.url)) };
     b.onResolve({ filter: /^debug$/ }, (args) => (args.importer.includes("node-vault") ? stub : undefined));
     b.onResolve({ filter: /^thread-stream$/ }, (args) => (args.importer.includes("pino") ? stub : undefined));
+  },
+};
+
+// tr46 0.0.3 (@kubernetes/client-node → node-fetch 2 → whatwg-url 5) requires Node's deprecated `punycode`
+// built-in; Node 22+ then prints DEP0040 on stderr, which must carry only the webhook's JSON log lines.
+// The npm package `punycode` is the same code as the built-in, without the warning.
+const userlandPunycode = {
+  name: "userland-punycode",
+  setup(b) {
+    const path = createRequire(import.meta.url).resolve("punycode/punycode.js");
+    b.onResolve({ filter: /^(node:)?punycode$/ }, () => ({ path }));
   },
 };
 
@@ -74,14 +86,14 @@ export async function buildAll(outdir, { dev: withDev = true } = {}) {
     splitting: true,
     metafile: true,
     chunkNames: "chunks/[name]-[hash]",
-    plugins: [agentApart],
+    plugins: [userlandPunycode, agentApart],
   });
   const agent = await build({
     ...common,
     entryPoints: { "commands/agent": "cli/commands/agent.ts" },
     outdir,
     metafile: true,
-    plugins: [axiosUnused, unusedInAgent],
+    plugins: [userlandPunycode, axiosUnused, unusedInAgent],
   });
   const dev = withDev
     ? await build({
@@ -91,7 +103,7 @@ export async function buildAll(outdir, { dev: withDev = true } = {}) {
         splitting: true,
         metafile: true,
         chunkNames: "dev-chunks/[name]-[hash]",
-        plugins: [agentApart],
+        plugins: [userlandPunycode, agentApart],
       })
     : undefined;
   await chmod(join(outdir, "avi.js"), 0o755);
