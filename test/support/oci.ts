@@ -36,3 +36,20 @@ export function releaseImage(id: string, tags: readonly string[], before: Readon
   for (const tag of tags) spawnSync("podman", ["untag", id, tag], { stdio: "ignore" });
   if (!before.has(id)) spawnSync("podman", ["rmi", "--force", id], { stdio: "ignore" });
 }
+
+/** The avi image built for a test run (`npm run image`'s recipe), released (by ID) with `release()`. */
+export async function buildTestImage(): Promise<{ id: string; release: () => void }> {
+  const before = imageIds();
+  const tag = testTag("avi");
+  // @ts-expect-error -- plain ESM build script without types
+  const { buildImage } = (await import("../../scripts/image.mjs")) as { buildImage: (o: { tag: string }) => Promise<string> };
+  const id = await buildImage({ tag });
+  return { id, release: () => releaseImage(id, [tag], before) };
+}
+
+/** The avi image's config as the kubelet sees an image: entrypoint, env, working dir. */
+export const AVI_IMAGE_CONFIG = {
+  entrypoint: ["/nodejs/bin/node", "/app/dist/avi.js"],
+  env: { PATH: "/nodejs/bin:/usr/local/bin:/usr/bin:/bin", NODE_ENV: "production", SSL_CERT_FILE: "/etc/ssl/certs/ca-certificates.crt" },
+  workingDir: "/app",
+} as const;
