@@ -50,6 +50,8 @@ export function ociRunArgs(input: OciRunInput): string[] {
   const csc = container.securityContext ?? {};
   const id = input.identity;
   const args = ["run", "--rm", "--pull=never", "--cidfile", input.cidfile, "--network=host", "--log-driver=k8s-file"];
+  // The labels a CRI runtime puts on a pod's containers (how tests and tools find them).
+  args.push("--label", `io.kubernetes.pod.uid=${pod.metadata.uid ?? ""}`, "--label", `io.kubernetes.pod.name=${pod.metadata.name}`, "--label", `io.kubernetes.container.name=${container.name}`);
   args.push("--user", `${id.uid}:${id.gid}`);
   for (const g of id.groups) args.push("--group-add", String(g));
   // A kubelet gives a read-only root no writable /tmp, /run or /var/tmp: podman would add them.

@@ -70,17 +70,12 @@ describe.skipIf(missing !== undefined)("scenario 3 under podman/runc: a Kubernet
       objects: { configMaps: { "airflow-config": { "airflow.cfg": "[core]\nexecutor = KubernetesExecutor\n" } } },
       log: () => undefined,
       onContainerLog: (c) => {
-        // Inspect the agent's container while it runs (its ID is in podman's cidfile).
-        if (c === "avi-agent" && seen.inspect === undefined) {
-          const ids = podman(["ps", "--quiet", "--no-trunc", "--filter", `ancestor=${image!.id}`]).split("\n").filter((l) => l !== "");
-          for (const id of ids) {
-            const info = JSON.parse(podman(["container", "inspect", id]))[0] as { Config: { Cmd: string[] | null }; HostConfig: Record<string, unknown> };
-            if ((info.Config.Cmd ?? []).includes("agent")) {
-              seen.id = id;
-              seen.inspect = info.HostConfig;
-            }
-          }
-        }
+        // Inspect the agent's container while it runs, found by the CRI labels of this pod.
+        if (c !== "avi-agent" || seen.inspect !== undefined) return;
+        const ids = podman(["ps", "--quiet", "--no-trunc", "--filter", `label=io.kubernetes.pod.uid=${running.uid}`, "--filter", "label=io.kubernetes.container.name=avi-agent"]).split("\n").filter((l) => l !== "");
+        if (ids.length !== 1) return;
+        seen.id = ids[0]!;
+        seen.inspect = (JSON.parse(podman(["container", "inspect", seen.id]))[0] as { HostConfig: Record<string, unknown> }).HostConfig;
       },
     });
     try {
