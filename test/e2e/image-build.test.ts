@@ -3,6 +3,7 @@
  * holds the product only — the entry, its chunks and the agent bundle, no source maps, no dev CLI, no
  * code from sim/ or test/ — and runs read-only as uid 65532 with no capabilities on Node 24.
  */
+import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // @ts-expect-error -- plain ESM build script without types
 import { buildImage } from "../../scripts/image.mjs";
@@ -64,5 +65,12 @@ describe.skipIf(missing !== undefined)("npm run image", () => {
     }
     expect(failure.status).toBe(2);
     expect(failure.stderr).toMatch(/unknown command "sim"/);
+  });
+
+  it("loads the webhook on the image's Node 24 without a word on stderr (no DEP0040 from bundled tr46)", () => {
+    const run = spawnSync("podman", ["run", "--rm", "--network", "none", "--read-only", "--user", "65532:65532", "--cap-drop", "all", ids[0]!, "webhook", "--help"], { encoding: "utf8" });
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/webhook/);
+    expect(run.stderr).toBe("");
   });
 });

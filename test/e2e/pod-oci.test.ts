@@ -6,7 +6,8 @@
  * seccomp, memory limit = limits.memory with swap equal), the pod's volumes (tmpfs group-owned by
  * fsGroup, the projected token in the kubelet's ..data layout), host network with the pipeline's free
  * ports, native-sidecar ordering emulated by the kubelet. The task container runs from the same image
- * (its Node) as the pod's uid 50000.
+ * (its Node) as the pod's uid 50000. The webhook behind the admission harness runs from the image too
+ * (uid 65532, read-only root, no capabilities).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AVI_IMAGE, startPodPipeline, type PodPipeline } from "../../sim/pipeline/index.js";
@@ -43,7 +44,8 @@ let image: { id: string; release: () => void } | undefined;
 describe.skipIf(missing !== undefined)("scenario 3 under podman/runc: a KubernetesExecutor worker pod completes", () => {
   beforeAll(async () => {
     image = await buildTestImage();
-    pipeline = await startPodPipeline({ profiles: { "minio-etl": { path: "aws/sts/minio-etl", format: "aws", endpoint: "http://127.0.0.1:9", region: "us-east-1", airflowConnId: "minio_default", ttl: "1h" } } });
+    const built = image;
+    pipeline = await startPodPipeline({ webhookImage: built.id, profiles: { "minio-etl": { path: "aws/sts/minio-etl", format: "aws", endpoint: "http://127.0.0.1:9", region: "us-east-1", airflowConnId: "minio_default", ttl: "1h" } } });
     await pipeline.vaultApi("POST", "sys/mounts/aws", { type: "aws" });
     await pipeline.vaultApi("POST", "aws/config/root", { access_key: "AKIAROOTEXAMPLE", secret_key: "root-secret", region: "us-east-1" });
     await pipeline.vaultApi("POST", "aws/roles/minio-etl", { credential_type: "assumed_role", role_arns: "arn:aws:iam::123456789012:role/etl", default_sts_ttl: "1h" });
@@ -54,6 +56,19 @@ describe.skipIf(missing !== undefined)("scenario 3 under podman/runc: a Kubernet
   afterAll(async () => {
     await pipeline?.stop();
     image?.release();
+  });
+
+  it("the webhook runs from the image, read-only and non-root, behind the admission harness", () => {
+    const webhook = podman(["ps", "--quiet", "--no-trunc", "--filter", `ancestor=${image!.id}`])
+      .split("\n")
+      .filter((l) => l !== "")
+      .map((cid) => JSON.parse(podman(["container", "inspect", cid]))[0] as { Config: { Cmd: string[] | null; User: string }; HostConfig: { ReadonlyRootfs: boolean; CapDrop: string[]; NetworkMode: string } })
+      .find((c) => (c.Config.Cmd ?? [])[0] === "webhook");
+    expect(webhook, "no webhook container from the image").toBeDefined();
+    expect(webhook!.Config.User).toBe("65532:65532");
+    expect(webhook!.HostConfig.ReadonlyRootfs).toBe(true);
+    expect(webhook!.HostConfig.CapDrop.length).toBeGreaterThan(10);
+    expect(pipeline.webhookLogs().some((l) => l.includes('"msg":"webhook listening"'))).toBe(true);
   });
 
   it("the agent runs from the image under the pod's securityContext and limits; the task reads its credentials; leases and token are revoked at completion", async () => {
