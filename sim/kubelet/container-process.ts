@@ -3,7 +3,7 @@
  * (mount namespace) or rewritten (fallback), its user and groups, and its log captured to a file (the
  * container's stdout and stderr interleaved, as `kubectl logs` shows them).
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createWriteStream, mkdirSync, readFileSync, statSync, type WriteStream } from "node:fs";
 import { join } from "node:path";
 import type { Isolation } from "./isolation.js";
@@ -13,6 +13,8 @@ import type { Container, Pod } from "./pod-spec.js";
 import type { PodVolume } from "./volumes.js";
 import { ContainerConfigError } from "./env.js";
 import type { ImageLayer } from "./images.js";
+import { ociRunArgs, podmanProcessEnv } from "./oci-run.js";
+import { SYSTEM_PATH } from "./isolation.js";
 
 export interface LaunchSpec {
   readonly pod: Pod;
@@ -23,6 +25,8 @@ export interface LaunchSpec {
   readonly volumes: ReadonlyMap<string, PodVolume>;
   readonly isolation: Isolation;
   readonly podDir: string;
+  /** The OCI image to run (isolation `oci`). */
+  readonly ociImage?: string;
   /** The image's files (bound read-only before the volumes). */
   readonly layers?: readonly ImageLayer[];
   readonly onLog?: (chunk: string) => void;
@@ -112,6 +116,8 @@ export class ContainerProcess {
   readonly logFile: string;
   private readonly log: WriteStream;
   private readonly mounts: BindMount[];
+  /** Where podman writes the container's ID (isolation `oci`). */
+  private cidfile: string | undefined;
 
   constructor(private readonly spec: LaunchSpec) {
     const { container, isolation, podDir } = spec;
@@ -123,7 +129,14 @@ export class ContainerProcess {
     let args: string[];
     let env = { ...spec.env };
     let cwd: string | undefined;
-    if (isolation.mode === "mount-namespace") {
+    if (isolation.mode === "oci") {
+      if (spec.ociImage === undefined) throw new ContainerConfigError(`container ${container.name}: image ${container.image} has no OCI image (images[...].oci) for the oci runtime`);
+      mkdirSync(join(podDir, "cid"), { recursive: true });
+      this.cidfile = join(podDir, "cid", container.name);
+      command = "podman";
+      args = ociRunArgs({ pod: spec.pod, container, identity: identityOf(spec.pod, container), image: spec.ociImage, argv: spec.argv, env, workingDir: spec.workingDir, mounts: bindMounts(container, spec.volumes), cidfile: this.cidfile });
+      env = podmanProcessEnv(env, process.env["PATH"] ?? SYSTEM_PATH);
+    } else if (isolation.mode === "mount-namespace") {
       const tools = isolation.tools!;
       const root = join(podDir, "rootfs", container.name);
       mkdirSync(root, { recursive: true });
@@ -182,8 +195,19 @@ export class ContainerProcess {
     if (this.running && this.child.pid !== undefined) process.kill(this.child.pid, signal);
   }
 
-  /** SIGKILL the whole process group. */
+  /** The OCI container's ID, once podman created it. */
+  containerId(): string | undefined {
+    try {
+      return this.cidfile === undefined ? undefined : readFileSync(this.cidfile, "utf8").trim() || undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** SIGKILL the whole process group (and the OCI container, by its ID). */
   kill(): void {
+    const cid = this.containerId();
+    if (cid !== undefined) spawnSync("podman", ["rm", "--force", "--time", "0", cid], { stdio: "ignore" });
     if (this.child.pid === undefined) return;
     try {
       process.kill(-this.child.pid, "SIGKILL");
@@ -206,7 +230,13 @@ export class ContainerProcess {
     let command: string;
     let args: string[];
     let env = { ...this.spec.env };
-    if (isolation.mode === "mount-namespace") {
+    const cid = this.containerId();
+    if (isolation.mode === "oci") {
+      if (cid === undefined || !this.running) return Promise.resolve({ code: 126, output: `container ${this.spec.container.name} is not running` });
+      command = "podman";
+      args = ["exec", cid, ...argv];
+      env = { PATH: process.env["PATH"] ?? SYSTEM_PATH };
+    } else if (isolation.mode === "mount-namespace") {
       if (this.child.pid === undefined || !this.running) return Promise.resolve({ code: 126, output: `container ${this.spec.container.name} is not running` });
       command = isolation.tools!.nsenter;
       args = [`--target=${this.child.pid}`, "--mount", "--root", "--", ...insideArgv(this.spec, argv, this.spec.workingDir)];

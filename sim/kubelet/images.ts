@@ -16,6 +16,8 @@ export interface ImageEntry {
   readonly env?: Readonly<Record<string, string>>;
   /** The image's WORKDIR (default `/`). */
   readonly workingDir?: string;
+  /** A real OCI image (ID or reference) run by podman when the kubelet's isolation is `oci`. */
+  readonly oci?: string;
   /** Host files the image "contains": bound read-only into the container (see ImageLayer). */
   readonly layers?: readonly ImageLayer[];
 }

@@ -3,13 +3,15 @@
  * namespace and root per container, each volumeMount bind-mounted at its mountPath (readOnly
  * honoured), the process run as the container's user and groups via setpriv. `path-rewrite` (no
  * namespaces, e.g. non-root CI): mount paths in env, command and args are rewritten to the host
- * directories; runAsUser, fsGroup and readOnly cannot be honoured.
+ * directories; runAsUser, fsGroup and readOnly cannot be honoured. `oci` (asked for, root with podman):
+ * each container from a real OCI image under podman/runc with the pod's securityContext and limits
+ * (oci-run.ts); images need an `oci` entry.
  */
 import { execFileSync } from "node:child_process";
 import { lstatSync, readlinkSync } from "node:fs";
 import type { HostKind, HostView } from "./mount-plan.js";
 
-export type IsolationMode = "mount-namespace" | "path-rewrite";
+export type IsolationMode = "mount-namespace" | "path-rewrite" | "oci";
 
 export interface NamespaceTools {
   readonly unshare: string;

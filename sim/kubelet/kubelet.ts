@@ -154,7 +154,7 @@ class PodRun implements RunningPod {
     const ip = options.podIP ?? "127.0.0.1";
     this.facts = { uid: this.uid, nodeName: options.nodeName ?? "avi-sim-node", podIP: ip, hostIP: ip };
     this.volumes = new PodVolumes(
-      { pod: this.pod, uid: this.uid, nodeName: this.facts.nodeName, podDir: this.podDir, objects: options.objects ?? {}, ...(options.tokenIssuer !== undefined && { issuer: options.tokenIssuer }), applyOwnership: iso.mode === "mount-namespace" },
+      { pod: this.pod, uid: this.uid, nodeName: this.facts.nodeName, podDir: this.podDir, objects: options.objects ?? {}, ...(options.tokenIssuer !== undefined && { issuer: options.tokenIssuer }), applyOwnership: iso.mode !== "path-rewrite" },
       options.tokenClock ?? this.clock,
       options.tokenRotation ?? "kubelet",
     );
@@ -190,6 +190,7 @@ class PodRun implements RunningPod {
       isolation: this.iso,
       podDir: this.podDir,
       ...(image.layers !== undefined && { layers: image.layers }),
+      ...(image.oci !== undefined && { ociImage: image.oci }),
       ...(this.options.onContainerLog !== undefined && { onLog: (chunk: string) => this.options.onContainerLog!(container.name, chunk) }),
     });
     slot.process = proc;
@@ -413,6 +414,7 @@ export function runPod(pod: unknown, options: KubeletOptions): RunningPod {
   const detected = detectIsolation();
   let iso: Isolation = detected;
   if (options.isolation === "path-rewrite") iso = { mode: "path-rewrite", reason: "requested" };
+  else if (options.isolation === "oci") iso = { mode: "oci", reason: "requested: podman/runc with the pod's securityContext and limits" };
   else if (options.isolation === "mount-namespace" && detected.mode !== "mount-namespace") throw new Error(`mount-namespace isolation is not available here: ${detected.reason}`);
   return new PodRun(parsed, options, iso);
 }

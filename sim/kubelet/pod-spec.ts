@@ -47,6 +47,14 @@ export const securityContextSchema = z.object({
   runAsNonRoot: z.boolean().optional(),
   allowPrivilegeEscalation: z.boolean().optional(),
   readOnlyRootFilesystem: z.boolean().optional(),
+  capabilities: z.object({ add: z.array(z.string()).optional(), drop: z.array(z.string()).optional() }).optional(),
+  seccompProfile: z.object({ type: z.enum(["RuntimeDefault", "Unconfined", "Localhost"]), localhostProfile: z.string().optional() }).optional(),
+});
+
+const quantity = z.union([z.string().min(1), z.number()]);
+export const resourcesSchema = z.object({
+  limits: z.record(z.string(), quantity).optional(),
+  requests: z.record(z.string(), quantity).optional(),
 });
 
 export const volumeMountSchema = z.object({
@@ -67,6 +75,7 @@ export const containerSchema = z.object({
   ports: z.array(z.object({ name: z.string().optional(), containerPort: z.number().int() })).optional(),
   volumeMounts: z.array(volumeMountSchema).optional(),
   securityContext: securityContextSchema.optional(),
+  resources: resourcesSchema.optional(),
   restartPolicy: z.literal("Always").optional(),
   startupProbe: probeSchema.optional(),
 });
@@ -112,6 +121,7 @@ export const podSchema = z.object({
         runAsGroup: z.number().int().min(0).optional(),
         fsGroup: z.number().int().min(0).optional(),
         supplementalGroups: z.array(z.number().int().min(0)).optional(),
+        seccompProfile: z.object({ type: z.enum(["RuntimeDefault", "Unconfined", "Localhost"]), localhostProfile: z.string().optional() }).optional(),
       })
       .optional(),
     initContainers: z.array(containerSchema).optional(),

@@ -8,7 +8,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { chmod, chown, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -42,6 +42,12 @@ export interface PodPipelineOptions {
   readonly authMount?: string;
   /** Pod Security level of the pod's namespace at admission. */
   readonly podSecurity?: "privileged" | "restricted";
+  /**
+   * Run the webhook from this OCI image (ID or reference) with podman as the chart runs it: uid 65532,
+   * read-only root, no capabilities, no-new-privileges, host network (needs root). Default: the process
+   * `node dist/avi.js webhook`.
+   */
+  readonly webhookImage?: string;
   /** Progress lines (default: none). */
   readonly log?: (line: string) => void;
 }
@@ -110,8 +116,20 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function startWebhook(avi: string, args: readonly string[], lines: string[]): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [avi, "webhook", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+/** Where the webhook's TLS and settings files appear inside its container (`webhookImage`). */
+const WEBHOOK_CONFIG_IN_CONTAINER = "/etc/avi";
+
+function webhookCommand(avi: string, args: readonly string[], image: string | undefined, dir: string): { command: string; argv: string[] } {
+  if (image === undefined) return { command: process.execPath, argv: [avi, "webhook", ...args] };
+  const inContainer = args.map((a) => a.split(dir).join(WEBHOOK_CONFIG_IN_CONTAINER));
+  return {
+    command: "podman",
+    argv: ["run", "--rm", "--pull=never", "--cidfile", join(dir, "webhook.cid"), "--network=host", "--user", "65532:65532", "--read-only", "--read-only-tmpfs=false", "--cap-drop", "all", "--security-opt", "no-new-privileges", "--volume", `${dir}:${WEBHOOK_CONFIG_IN_CONTAINER}:ro`, image, "webhook", ...inContainer],
+  };
+}
+
+async function startWebhook(command: { command: string; argv: string[] }, lines: string[]): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(command.command, command.argv, { stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";
   child.stderr?.on("data", (c: Buffer) => (stderr += c.toString()));
   const port = await new Promise<number>((resolve, reject) => {
@@ -217,15 +235,21 @@ export async function startPodPipelineOn(vault: VaultTarget, options: ExternalVa
     await writeFile(join(dir, "tls.crt"), serving.certPem);
     await writeFile(join(dir, "tls.key"), serving.keyPem, { mode: 0o600 });
     await writeFile(join(dir, "settings.yaml"), stringify(settings));
+    // In its container the webhook is uid 65532 (as the chart's Secret mount makes the key readable to it).
+    if (options.webhookImage !== undefined) {
+      await chown(join(dir, "tls.key"), 65532, 65532);
+      await chmod(dir, 0o755);
+    }
     const webhookLines: string[] = [];
-    const webhook = await startWebhook(avi, ["--listen=127.0.0.1:0", `--tls-cert=${join(dir, "tls.crt")}`, `--tls-key=${join(dir, "tls.key")}`, `--settings=${join(dir, "settings.yaml")}`, "--drain-delay=0s"], webhookLines);
+    const webhookArgs = ["--listen=127.0.0.1:0", `--tls-cert=${join(dir, "tls.crt")}`, `--tls-key=${join(dir, "tls.key")}`, `--settings=${join(dir, "settings.yaml")}`, "--drain-delay=0s"];
+    const webhook = await startWebhook(webhookCommand(avi, webhookArgs, options.webhookImage, dir), webhookLines);
     cleanups.push(async () => {
       if (webhook.child.exitCode !== null || webhook.child.signalCode !== null) return;
       const exited = new Promise((r) => webhook.child.once("exit", r));
       webhook.child.kill("SIGTERM");
       await exited;
     });
-    log(`webhook (dist/avi.js) on 127.0.0.1:${webhook.port}`);
+    log(`webhook (${options.webhookImage === undefined ? "dist/avi.js" : `image ${options.webhookImage}`}) on 127.0.0.1:${webhook.port}`);
 
     const apiserver = await startApiServerSim();
     cleanups.push(() => apiserver.stop());

@@ -4,6 +4,7 @@
  * product's comes from sim/ or test/, nor from a dependency only the simulators use. The dev CLI
  * (dist/avi-dev.js) carries the demo and the simulators.
  */
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,7 +14,7 @@ import { buildAll } from "../../scripts/build.mjs";
 
 interface Metafile {
   inputs: Record<string, unknown>;
-  outputs: Record<string, { inputs: Record<string, unknown> }>;
+  outputs: Record<string, { inputs: Record<string, unknown>; imports: { path: string; external?: boolean }[] }>;
 }
 interface Metafiles {
   product: Metafile;
@@ -59,6 +60,22 @@ describe("product bundle", () => {
     const used = new Set([...packages(meta.product), ...packages(meta.agent)]);
     expect(used.has("@aws-sdk/client-sts")).toBe(false);
     expect(used.has("fastify")).toBe(true);
+  });
+});
+
+describe("Node's deprecated punycode built-in (DEP0040 on stderr would break the webhook's JSON-only log)", () => {
+  it("is not imported by any bundle: tr46's require gets the npm package", () => {
+    for (const m of [meta.product, meta.agent, meta.dev]) {
+      const builtins = Object.values(m.outputs).flatMap((o) => o.imports.filter((i) => i.external === true && /^(node:)?punycode$/.test(i.path)));
+      expect(builtins).toEqual([]);
+    }
+  });
+
+  it("prints no deprecation warning when the webhook command loads", () => {
+    // --pending-deprecation makes Node 20 warn as Node 22+ does by default.
+    const run = spawnSync(process.execPath, ["--pending-deprecation", join(dir, "dist", "avi.js"), "webhook", "--help"], { encoding: "utf8", timeout: 30_000 });
+    expect(run.status).toBe(0);
+    expect(run.stderr).not.toMatch(/DeprecationWarning|DEP0040/);
   });
 });
 

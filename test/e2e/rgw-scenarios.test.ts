@@ -14,7 +14,8 @@ import { randomBytes } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startPodPipeline, type PodPipeline } from "../../sim/pipeline/index.js";
+import { AVI_IMAGE, startPodPipeline, type PodPipeline } from "../../sim/pipeline/index.js";
+import { AVI_IMAGE_CONFIG, buildTaskImage, buildTestImage } from "../support/oci.js";
 import { inRepo, nodeLayer, NODE_IN_CONTAINER, repoLayer, type ImageTable, type PodResult, type RunningPod } from "../../sim/kubelet/index.js";
 import { watchCredentialFiles } from "./credential-files-watch.js";
 import { af3WorkerPod, annotate, type Obj } from "../support/fixtures.js";
@@ -104,9 +105,10 @@ async function admitted(pod: Obj): Promise<Obj> {
   return outcome.pod;
 }
 
-function start(pod: Obj, images: ImageTable): RunningPod {
+function start(pod: Obj, images: ImageTable, isolation?: "oci"): RunningPod {
   return pipeline.run(pod, {
     images,
+    ...(isolation !== undefined && { isolation }),
     objects: { configMaps: { "airflow-config": { "airflow.cfg": "[core]\nexecutor = KubernetesExecutor\n" } } },
     log: (l) => kubeletLog.push(l),
     ...(process.env["AVI_TEST_LOG"] !== undefined && { onContainerLog: (c: string, chunk: string) => process.stderr.write(`[${c}] ${chunk}`) }),
@@ -183,6 +185,38 @@ function stsLeases(): number {
   return pipeline.vault.controls.leases({ includeEnded: true }).filter((l) => l.kind === "secret" && l.path.startsWith("aws/sts/rgw-tasks")).length;
 }
 
+/** Scenario 1: boto3's long-lived session across STS rotations; the pod on `images` (and `isolation`). */
+async function scenario1(images: ImageTable, bucket: string, isolation?: "oci"): Promise<void> {
+  const pod = await admitted(workerPod("rgw-sts", loopEnv(bucket, 120)));
+  const env = envOf(pod, "base");
+  // What the task gets: nothing but the injected env (the inline token for botocore 1.29).
+  expect(Object.keys(env)).toEqual(expect.arrayContaining(["AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_AUTHORIZATION_TOKEN", "AWS_ENDPOINT_URL_S3", "AWS_REGION", "AWS_DEFAULT_REGION"]));
+  expect(env).not.toHaveProperty("AWS_ACCESS_KEY_ID");
+
+  const started = Date.now();
+  const leasesBefore = stsLeases();
+  const running = start(pod, images, isolation);
+  try {
+    const task = loop(running);
+    // Until the session signed with three different keys (two rotations), then a few more rounds.
+    await until(() => ((task.progress()?.accessKeyIds.length ?? 0) >= 3 ? true : undefined), 90_000, "boto3 to sign with a third STS key");
+    const rounds = task.progress()!.round;
+    await until(() => (task.progress()!.round >= rounds + 10 ? true : undefined), 30_000, "ten more rounds");
+    task.stop();
+    const result = await running.result;
+    expectSucceeded(result);
+    if (isolation !== undefined) expect(result.isolation).toBe(isolation);
+    const r = task.report();
+    expectCleanLoop(r);
+    expect(r.accessKeyChanges).toBeGreaterThanOrEqual(2);
+    const minted = stsLeases() - leasesBefore;
+    expect(minted).toBeGreaterThanOrEqual(r.accessKeyIds.length);
+    console.info(`scenario 1: ${JSON.stringify(loopSummary(r, { isolation: result.isolation, stsCredentialsMinted: minted, podMs: Date.now() - started }))}`);
+  } finally {
+    await running.remove();
+  }
+}
+
 describeWithTools(["ceph", "boto3", "awscli"], "issue 4 scenarios on real Ceph RGW", () => {
   beforeAll(async () => {
     rgw = await startCephRgw();
@@ -221,34 +255,24 @@ describeWithTools(["ceph", "boto3", "awscli"], "issue 4 scenarios on real Ceph R
   });
 
   it("scenario 1: a KubernetesExecutor worker's long-lived boto3 session keeps working while the agent rotates real RGW STS credentials", async () => {
-    const pod = await admitted(workerPod("rgw-sts", loopEnv("avi-scenario1", 120)));
-    const env = envOf(pod, "base");
-    // What the task gets: nothing but the injected env (the inline token for botocore 1.29).
-    expect(Object.keys(env)).toEqual(expect.arrayContaining(["AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_AUTHORIZATION_TOKEN", "AWS_ENDPOINT_URL_S3", "AWS_REGION", "AWS_DEFAULT_REGION"]));
-    expect(env).not.toHaveProperty("AWS_ACCESS_KEY_ID");
-
-    const started = Date.now();
-    const leasesBefore = stsLeases();
-    const running = start(pod, S3_LOOP_IMAGE);
-    try {
-      const task = loop(running);
-      // Until the session signed with three different keys (two rotations), then a few more rounds.
-      await until(() => ((task.progress()?.accessKeyIds.length ?? 0) >= 3 ? true : undefined), 90_000, "boto3 to sign with a third STS key");
-      const rounds = task.progress()!.round;
-      await until(() => (task.progress()!.round >= rounds + 10 ? true : undefined), 30_000, "ten more rounds");
-      task.stop();
-      const result = await running.result;
-      expectSucceeded(result);
-      const r = task.report();
-      expectCleanLoop(r);
-      expect(r.accessKeyChanges).toBeGreaterThanOrEqual(2);
-      const minted = stsLeases() - leasesBefore;
-      expect(minted).toBeGreaterThanOrEqual(r.accessKeyIds.length);
-      console.info(`scenario 1: ${JSON.stringify(loopSummary(r, { isolation: result.isolation, stsCredentialsMinted: minted, podMs: Date.now() - started }))}`);
-    } finally {
-      await running.remove();
-    }
+    await scenario1(S3_LOOP_IMAGE, "avi-scenario1");
   }, 180_000);
+
+  // The same under a real OCI runtime: the agent from the built avi image, boto3 from a Debian image,
+  // each container under the pod's securityContext and limits (sim/kubelet isolation "oci").
+  describeWithTools(["podman"], "under podman/runc", () => {
+    const images: { id: string; release: () => void }[] = [];
+    beforeAll(async () => {
+      images.push(await buildTestImage());
+      images.push(await buildTaskImage(["python3-boto3"], [{ source: join(REPO_ROOT, "test/e2e/tasks"), target: "/opt/tasks" }]));
+    }, 600_000);
+    afterAll(() => images.forEach((i) => i.release()));
+
+    it("scenario 1 with the agent and boto3 in real containers", async () => {
+      const [avi, task] = images;
+      await scenario1({ [AVI_IMAGE]: { oci: avi!.id, ...AVI_IMAGE_CONFIG }, "apache/airflow": { oci: task!.id, env: { PATH: "/usr/bin:/bin" }, replace: [PYTHON, "/opt/tasks/s3_loop.py"] } }, "avi-scenario1-oci", "oci");
+    }, 180_000);
+  });
   it("scenario 2: static RGW keys rotated through Vault KV; the long-lived boto3 session moves to the new key before the old one is removed", async () => {
     const pod = await admitted(workerPod("rgw-static", loopEnv("avi-scenario2", 240)));
     const token = envOf(pod, "base")["AWS_CONTAINER_AUTHORIZATION_TOKEN"]!;

@@ -16,6 +16,7 @@ import { delimiter, join } from "node:path";
 import { describe, it, type TestContext } from "vitest";
 import { CEPH_APT_PACKAGES, cephPackagesPresent } from "../e2e/ceph/ceph-rgw.js";
 import { goPathWith } from "./go-path.js";
+import { OCI_APT_PACKAGES, ociMissingReason } from "./oci.js";
 
 /** Debian's interpreter: the `python3` first on PATH may be another one without Debian's modules. */
 export const DEBIAN_PYTHON = "/usr/bin/python3";
@@ -96,6 +97,11 @@ export const TOOLS = {
     purpose: "minio-go, built offline from Debian's Go sources, as an S3 consumer of the agent",
     missing: () => binaries("go")() ?? (goPathWith(["github.com/minio/minio-go/v7"]) === undefined ? "Go sources of github.com/minio/minio-go/v7 not found in any GOPATH" : undefined),
     install: "apt-get install golang-go golang-github-minio-minio-go-v7-dev",
+  },
+  podman: {
+    purpose: "a real OCI build and runtime (buildah, podman with runc) for the image and the containers of a pod",
+    missing: ociMissingReason,
+    install: `apt-get install ${OCI_APT_PACKAGES}, and runtime = "runc" plus default_ulimits in /etc/containers/containers.conf (see .ci/run)`,
   },
   rclone: {
     purpose: "rclone (env_auth, provider Ceph) as an S3 consumer of the agent",
