@@ -26,6 +26,7 @@ import { join } from "node:path";
 import pino from "pino";
 import { AGENT_NODE_OPTIONS, parseAgentConfig } from "../agent/config.js";
 import { startAgent } from "../agent/start-agent.js";
+import { DEFAULT_AGENT_RESOURCES } from "../injector/settings.js";
 import { createVaultClient } from "../agent/vault-client.js";
 import { STAGE_POD, simTime, stageAgentConfig, startVaultStage, type VaultStage } from "../test/support/vault-stage.js";
 import { lifetimeWatcherModel, totalRequests, type ModelScenario } from "./lifetime-watcher-model.js";
@@ -40,7 +41,7 @@ const PHASES = process.env["PHASES"] ?? "abcde";
 /** (e) runs the agent in this image (`npm run image`; tag or ID) under podman; skipped when unset. */
 const AVI_IMAGE = process.env["AVI_IMAGE"];
 /** The memory limit the injector gives the agent container (charts/airflow-vault-injector values). */
-const CONTAINER_LIMIT = process.env["CONTAINER_LIMIT"] ?? "64Mi";
+const CONTAINER_LIMIT = process.env["CONTAINER_LIMIT"] ?? DEFAULT_AGENT_RESOURCES.limits.memory;
 const COMPARE_NODE = process.env["COMPARE_NODE"];
 const avi = new URL("../dist/avi.js", import.meta.url).pathname;
 if (!existsSync(avi)) {

@@ -17,13 +17,16 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { AGENT_NODE_OPTIONS } from "../agent/config.js";
+import { DEFAULT_AGENT_RESOURCES } from "../injector/settings.js";
+import { memoryBytes } from "../sim/kubelet/oci-run.js";
 import { STAGE_POD, stageAgentConfig, startVaultStage, type VaultStage } from "../test/support/vault-stage.js";
 // @ts-expect-error -- plain ESM build script without types
 import { buildImage } from "../scripts/image.mjs";
 
 const SMOKE = process.env["SMOKE"] === "1";
 const RUNS = SMOKE ? 1 : Number(process.env["RUNS"] ?? 3);
-const LIMIT_BYTES = 64 * 1024 * 1024;
+/** The agent container's memory limit: the injector's default unless CONTAINER_LIMIT says otherwise. */
+const LIMIT_BYTES = memoryBytes(process.env["CONTAINER_LIMIT"] ?? DEFAULT_AGENT_RESOURCES.limits.memory);
 const VAULT_119_RAW_MB = 503;
 const HOLD_MS = 3000;
 

@@ -163,7 +163,7 @@ describeWithTools(["go"], "default values", () => {
     const settings = parseSettingsText(text, "ConfigMap settings.yaml");
     expect(settings.vault).toMatchObject({ address: "https://vault.vault.svc:8200", role: "airflow", audience: "vault", authMount: "kubernetes" });
     expect(settings.agent).toMatchObject({ image: "ghcr.io/example/airflow-vault-injector:0.1.0", endpointPort: 9911, healthPort: 9912, mountPath: "/var/run/secrets/airflow-vault" });
-    expect(settings.agent.resources).toEqual({ requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "64Mi" } });
+    expect(settings.agent.resources).toEqual({ requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "96Mi" } });
     const mounts = container(objects)["volumeMounts"] as { name: string; mountPath: string; subPath?: string }[];
     const mount = mounts.find((m) => m.name === "settings")!;
     expect(mount.subPath).toBeUndefined();

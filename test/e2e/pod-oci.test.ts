@@ -14,6 +14,8 @@ import { AVI_IMAGE, startPodPipeline, type PodPipeline } from "../../sim/pipelin
 import { af3WorkerPod, annotate } from "../support/fixtures.js";
 import { AVI_IMAGE_CONFIG, buildTestImage, podman } from "../support/oci.js";
 import { describeWithTools } from "../support/tools.js";
+import { DEFAULT_AGENT_RESOURCES } from "../../injector/settings.js";
+import { memoryBytes } from "../../sim/kubelet/oci-run.js";
 
 
 // The task: reads the credentials file and the loopback endpoint (with the token file), checks they
@@ -110,8 +112,9 @@ describeWithTools(["podman"], "scenario 3 under podman/runc: a KubernetesExecuto
       expect(host.ReadonlyRootfs).toBe(true);
       expect(host.Tmpfs ?? {}).toEqual({});
       expect(host.SecurityOpt).toEqual(expect.arrayContaining(["no-new-privileges"]));
-      expect(host.Memory).toBe(64 * 1024 * 1024);
-      expect(host.MemorySwap).toBe(64 * 1024 * 1024);
+      // limits.memory as injected (the settings' default), with swap equal: no swap, as a kubelet sets it.
+      expect(host.Memory).toBe(memoryBytes(DEFAULT_AGENT_RESOURCES.limits.memory));
+      expect(host.MemorySwap).toBe(host.Memory);
       expect(host.NetworkMode).toBe("host");
       expect(host.CapDrop.length).toBeGreaterThan(10);
       expect(result.logs["avi-agent"]).toMatch(/"msg":"revoked Vault token"/);

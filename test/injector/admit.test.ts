@@ -245,7 +245,7 @@ describe("what is injected", () => {
 
   it("resources and pull policy from settings; PSS-restricted security context", () => {
     const { agent } = injectAndCheck(pod(), "airflow", settings);
-    expect(agent["resources"]).toEqual({ requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "64Mi" } });
+    expect(agent["resources"]).toEqual({ requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "96Mi" } });
     expect(agent["imagePullPolicy"]).toBe("IfNotPresent");
     expect(agent["args"]).toEqual(["agent"]);
     expect(agent["command"]).toBeUndefined();

@@ -22,7 +22,7 @@ describe("settings", () => {
       shutdownGrace: 5,
       logLevel: "info",
       mountPath: "/var/run/secrets/airflow-vault",
-      resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "64Mi" } },
+      resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "96Mi" } },
     });
     expect(s.injection).toEqual({
       allowAdHocCredentials: false,
