@@ -70,6 +70,6 @@ export function useCountedJsonParser(app: FastifyInstance, maxValues = MAX_JSON_
       done(new TooManyJsonValuesError(maxValues), undefined);
       return;
     }
-    parse(req, text, done);
+    void parse(req, text, done);
   });
 }
