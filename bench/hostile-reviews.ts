@@ -75,7 +75,7 @@ function manyContainers(nameLength: number, extra: Obj = {}): Obj[] {
 
 const generators: Record<string, () => Obj> = {
   // What the API server may legitimately send: one large foreign annotation (last-applied-configuration).
-  "baseline: 4 MiB last-applied annotation": () => review(pod({ "kubectl.kubernetes.io/last-applied-configuration": repeatTo("x") })),
+  "baseline: last-applied annotation at the body limit": () => review(pod({ "kubectl.kubernetes.io/last-applied-configuration": repeatTo("x") })),
   "containers: one huge unknown name": () => review(pod({ [`${P}containers`]: repeatTo("a") })),
   "containers: 40 KiB name vs long container names": () =>
     review(pod({ [`${P}containers`]: "a".repeat(40 * 1024) }, { containers: manyContainers(36 * 1024).slice(0, 90) })),
