@@ -14,6 +14,7 @@ import { createAdmissionHandler } from "./admission-handler.js";
 import { admissionPlugin } from "./admission-plugin.js";
 import { limitConnections, SERVER_TLS_OPTIONS } from "./connection-limits.js";
 import { FileReloader } from "./file-reloader.js";
+import { useCountedJsonParser } from "./json-body.js";
 import { healthPlugin, metricsPlugin } from "./health-plugin.js";
 import { createMetrics, type WebhookMetrics } from "./metrics.js";
 import type { NamespaceLabelLookup } from "./namespace-labels.js";
@@ -50,8 +51,10 @@ export interface WebhookServer {
 /** The apiserver keeps idle connections ~90 s; closing them sooner causes EOF errors
  * (kubernetes/apiserver `pkg/util/webhook/client.go`: a cached keep-alive client; Go's idle timeout is 90 s). */
 export const KEEP_ALIVE_TIMEOUT_MS = 120_000;
-/** Pods with managedFields and last-applied annotations approach etcd's 1.5 MiB object limit. */
-export const BODY_LIMIT_BYTES = 4 * 1024 * 1024;
+/** The API server decodes create bodies of at most 3 MiB (k8s.io/apiserver `pkg/server/config.go`,
+ * NewConfig: MaxRequestBodyBytes, twice etcd's 1.5 MiB request limit); 512 KiB more for the review's
+ * envelope and the managedFields entry the API server adds before admission. */
+export const BODY_LIMIT_BYTES = 3.5 * 1024 * 1024;
 
 export async function createWebhookServer(options: WebhookServerOptions): Promise<WebhookServer> {
   const { logger } = options;
@@ -123,14 +126,16 @@ export async function createWebhookServer(options: WebhookServerOptions): Promis
 
   // The API server always sends application/json; anything else is a client mistake (400, not 415).
   app.removeContentTypeParser("text/plain");
+  useCountedJsonParser(app);
   app.addContentTypeParser("*", (_req, _payload, done) => {
     done(Object.assign(new Error("Content-Type must be application/json"), { statusCode: 400 }), undefined);
   });
-  app.setErrorHandler((err: Error & { statusCode?: number }, _req, reply) => {
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => {
     const status = err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status >= 500) logger.error({ err: err.message }, "request failed");
-    metrics.errors.inc({ kind: status >= 500 ? "internal" : "malformed" });
-    return reply.code(status).send({ error: status >= 500 ? "internal error" : err.message });
+    metrics.errors.inc({ kind: status >= 500 ? "internal" : status === 413 ? "too-large" : "malformed" });
+    const message = err.code === "FST_ERR_CTP_BODY_TOO_LARGE" ? `request body is larger than ${BODY_LIMIT_BYTES} bytes` : err.message;
+    return reply.code(status).send({ error: status >= 500 ? "internal error" : message });
   });
 
   const handler = createAdmissionHandler(currentSettings, { namespaceLabels: options.namespaceLabels, endpointToken: newEndpointToken });
