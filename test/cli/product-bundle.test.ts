@@ -83,7 +83,7 @@ describe("dev bundle (dist/avi-dev.js)", () => {
   it("carries the demo and the simulators", () => {
     const sources = ownSources(meta.dev);
     expect(sources).toContain("cli/commands/demo.ts");
-    expect(sources).toContain("sim/vault/vault-sim.ts");
+    expect(sources).toContain("sim/vault/server/vault-sim.ts");
     expect(Object.keys(meta.dev.outputs).every((p) => /\/dist\/(avi-dev\.js|dev-chunks\/)/.test(p))).toBe(true);
   });
 });
