@@ -48,7 +48,7 @@ describe("product bundle", () => {
     expect(sources.filter((p) => /^(sim|test|bench)\//.test(p))).toEqual([]);
     expect(sources.filter((p) => /^cli\/(commands\/(demo|sim|sim-vault)\.ts|demo\/|dev-main\.ts)/.test(p))).toEqual([]);
     expect(sources).toContain("cli/commands/webhook.ts");
-    expect(sources).toContain("agent/run-agent.ts");
+    expect(sources).toContain("agent/start-agent.ts");
   });
 
   it("writes its outputs only to avi.js, chunks/ and commands/", () => {
