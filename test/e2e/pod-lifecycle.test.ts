@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { HOST_SHELL_IMAGE, inRepo, repoLayer } from "../../sim/kubelet/index.js";
 import { startPodPipeline, type PodPipeline } from "../../sim/pipeline/index.js";
 import { af3WorkerPod, annotate, kpoPodWithXcomSidecar, type Obj } from "../support/fixtures.js";
+import { until } from "../support/agent-process.js";
 import { REPO_ROOT } from "../support/repo.js";
 
 const PYTHON = "/usr/bin/python3";
@@ -92,6 +93,24 @@ describe("scenario 3: a KubernetesExecutor worker pod completes", () => {
   }, 120_000);
 });
 
+/** The container's main process, from the kubelet's "started … container NAME (pid N)" line. */
+function containerPid(name: string): number | undefined {
+  const line = kubeletLog.findLast((l) => l.includes(`container ${name} (pid `));
+  const pid = line === undefined ? undefined : /\(pid (\d+)\)/.exec(line)?.[1];
+  return pid === undefined ? undefined : Number(pid);
+}
+
+/** Whether the process has a handler for SIGINT (bit 2 of SigCgt in /proc/PID/status). */
+function sigintCaught(pid: number | undefined): boolean {
+  if (pid === undefined) return false;
+  try {
+    const caught = /^SigCgt:\s*([0-9a-f]+)$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
+    return caught !== undefined && (BigInt(`0x${caught}`) & 2n) !== 0n;
+  } catch {
+    return false;
+  }
+}
+
 describe("scenario 5: a KubernetesPodOperator pod with the xcom sidecar, in init mode", () => {
   it("credentials are present before base starts, the agent (init container) exits 0, the xcom sidecar is stopped as KPO does", async () => {
     const kpo = annotate(kpoPodWithXcomSidecar(), { "airflow-vault.io/inject": "true", "airflow-vault.io/credentials": "minio-etl", "airflow-vault.io/mode": "init" });
@@ -114,6 +133,8 @@ describe("scenario 5: a KubernetesPodOperator pod with the xcom sidecar, in init
       // Main containers start in parallel: the sidecar may still be starting when a short `base` is done
       // (KPO, too, execs into the sidecar only once it runs).
       await running.waitFor("airflow-xcom-sidecar", (s) => s.state === "running", 30_000);
+      // Its shell must have run `trap "exit 0" INT` by then, as it has long before KPO's kill in a cluster.
+      await until(() => (sigintCaught(containerPid("airflow-xcom-sidecar")) ? true : undefined), 30_000, "the xcom sidecar to trap SIGINT");
       running.signal("airflow-xcom-sidecar", "SIGINT");
       const result = await running.result;
       console.info(`scenario 5: isolation ${result.isolation}; pod ${result.phase} in ${Date.now() - started} ms`);

@@ -7,10 +7,11 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { delimiter, join } from "node:path";
 
-/** Debian's -dev packages for the import paths the chart renderer uses. */
+/** Debian's -dev packages for the import paths the tests build against (chart renderer, minio-go consumer). */
 const DEBIAN_PACKAGES: Readonly<Record<string, string>> = {
   "github.com/Masterminds/sprig": "golang-github-masterminds-sprig-dev",
   "sigs.k8s.io/yaml": "golang-k8s-sigs-yaml-dev",
+  "github.com/minio/minio-go/v7": "golang-github-minio-minio-go-v7-dev",
 };
 
 function lines(command: string, args: string[]): string[] {
