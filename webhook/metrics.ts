@@ -1,5 +1,6 @@
 /** The webhook's Prometheus metrics, on a registry per server (tests run several in one process). */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { NAMESPACE_NAME } from "./admission-review.js";
 
 export type Outcome = "injected" | "skipped" | "denied" | "error" | "malformed";
 
@@ -29,7 +30,7 @@ export const OTHER_LABEL = "other";
  * with any namespace): each distinct value is a series held forever. Values that are not Kubernetes
  * names, and every value after the first `max` distinct ones, become OTHER_LABEL.
  */
-export function boundedLabel(max: number, valid: RegExp = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/): (value: string) => string {
+export function boundedLabel(max: number, valid: RegExp = NAMESPACE_NAME): (value: string) => string {
   const seen = new Set<string>();
   return (value) => {
     if (seen.has(value)) return value;
