@@ -7,23 +7,12 @@
 import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { cleanEnv, startAgentProcess, type AgentProcess } from "../support/agent-process.js";
+import { describe, expect, it } from "vitest";
+import { agentStagePerTest } from "../support/agent-stage.js";
 import { fuzzEndpoint } from "../support/endpoint-fuzz.js";
-import { stageAgentConfig, startVaultStage, type VaultStage } from "../support/vault-stage.js";
+import { stageAgentConfig } from "../support/vault-stage.js";
 
-let stage: VaultStage;
-let agent: AgentProcess | undefined;
-
-beforeEach(async () => {
-  stage = await startVaultStage();
-});
-
-afterEach(async () => {
-  await agent?.stop("SIGKILL");
-  agent = undefined;
-  await stage.stop();
-});
+const run = agentStagePerTest();
 
 async function get(port: number, path: string, token?: string): Promise<{ status: number; text: string }> {
   const res = await fetch(`http://127.0.0.1:${port}${path}`, token === undefined ? {} : { headers: { authorization: token } });
@@ -32,8 +21,8 @@ async function get(port: number, path: string, token?: string): Promise<{ status
 
 describe("agent endpoint under hostile requests", () => {
   it("survives GET /v1/credentials/% and a seeded fuzz; metrics label only configured names; SIGTERM still revokes", async () => {
-    const config = stageAgentConfig(stage, [{ name: "etl", path: "aws/sts/etl", format: "aws" }]);
-    agent = startAgentProcess(config, cleanEnv(stage.dir, {}), stage.outputDir);
+    const { stage } = run;
+    const agent = run.startAgent(stageAgentConfig(stage, [{ name: "etl", path: "aws/sts/etl", format: "aws" }]));
     const status = await agent.ready();
     const endpointPort = Number(new URL(status.endpoint?.url ?? "").port);
     const healthPort = status.endpoint?.healthPort ?? 0;
@@ -50,7 +39,7 @@ describe("agent endpoint under hostile requests", () => {
         seed: 11,
         requests: 600,
         onBatch: () => {
-          expect(agent?.child.exitCode, agent?.output.join("\n")).toBeNull();
+          expect(agent.child.exitCode, agent.output.join("\n")).toBeNull();
           return Promise.resolve();
         },
       },
@@ -75,15 +64,13 @@ describe("agent endpoint under hostile requests", () => {
     const port = (blocker.address() as { port: number }).port;
     try {
       for (const taken of [{ endpoint: { port } }, { health: { host: "127.0.0.1", port } }]) {
-        const config = stageAgentConfig(stage, [{ name: "etl", path: "aws/sts/etl", format: "aws" }], taken);
-        agent = startAgentProcess(config, cleanEnv(stage.dir, {}), stage.outputDir);
+        const agent = run.startAgent(stageAgentConfig(run.stage, [{ name: "etl", path: "aws/sts/etl", format: "aws" }], taken));
         const t0 = Date.now();
         const code = await agent.exited;
         expect(code).not.toBe(0);
         expect(code).not.toBeNull();
         expect(Date.now() - t0).toBeLessThan(10_000);
         expect(agent.output.join("\n")).toMatch(new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}: .*EADDRINUSE`));
-        agent = undefined;
       }
     } finally {
       blocker.close();

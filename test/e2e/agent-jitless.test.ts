@@ -8,12 +8,12 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AGENT_NODE_OPTIONS } from "../../agent/config.js";
 // @ts-expect-error -- the build script is plain ESM JavaScript without types
 import { buildAll } from "../../scripts/build.mjs";
-import { cleanEnv, startAgentProcess, type AgentProcess } from "../support/agent-process.js";
-import { stageAgentConfig, startVaultStage, type VaultStage } from "../support/vault-stage.js";
+import { agentStagePerTest } from "../support/agent-stage.js";
+import { stageAgentConfig } from "../support/vault-stage.js";
 
 interface Metafile {
   inputs: Record<string, unknown>;
@@ -38,24 +38,16 @@ describe("agent bundle under --jitless", () => {
 });
 
 describe("agent process under --jitless", () => {
-  let stage: VaultStage;
-  let agent: AgentProcess | undefined;
-  beforeEach(async () => {
-    stage = await startVaultStage();
-  });
-  afterEach(async () => {
-    await agent?.stop("SIGKILL");
-    agent = undefined;
-    await stage.stop();
-  });
+  const run = agentStagePerTest();
 
   it("starts, serves credentials and revokes at SIGTERM without loading undici", async () => {
     expect(AGENT_NODE_OPTIONS.split(" ")).toContain("--jitless");
+    const { stage } = run;
     const report = join(stage.dir, "modules.json");
     const preload = join(stage.dir, "module-report.cjs");
     writeFileSync(preload, `process.on("exit", () => require("node:fs").writeFileSync(${JSON.stringify(report)}, JSON.stringify({ wasm: typeof WebAssembly, modules: process.moduleLoadList })));\n`);
     const config = stageAgentConfig(stage, [{ name: "etl", path: "aws/sts/etl", format: "aws" }]);
-    agent = startAgentProcess(config, cleanEnv(stage.dir, { NODE_OPTIONS: `${AGENT_NODE_OPTIONS} --require ${preload}` }), stage.outputDir);
+    const agent = run.startAgent(config, { NODE_OPTIONS: `${AGENT_NODE_OPTIONS} --require ${preload}` });
     const status = await agent.ready();
     expect(status.credentials["etl"]?.version).not.toBeNull();
     expect(await agent.stop("SIGTERM")).toBe(0);
